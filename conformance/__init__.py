@@ -1,0 +1,1 @@
+"""Conformance suite for torch's recurrent layers: torch judged against its documentation."""

@@ -1,0 +1,45 @@
+"""Hypothesis profiles of the suite. They are registered under names of their own and loaded only
+when the suite's tests are collected, so other projects' Hypothesis settings are left alone.
+
+- dev: the default, quick and random; failures are saved to the local example database.
+- ci: chosen when the CI environment variable is set; derandomized, so the same torch always gets
+  the same verdict.
+- thorough: many more examples and the large size tier.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+from . import sizes
+
+PROFILES: dict[str, dict[str, object]] = {
+    "dev": {"max_examples": 20},
+    "ci": {"max_examples": 20, "derandomize": True, "database": None},
+    "thorough": {"max_examples": 300},
+}
+COMMON: dict[str, object] = {
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+}
+
+
+def choose(requested: str | None) -> str:
+    if requested:
+        return requested
+    return "ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev"
+
+
+def load(requested: str | None, max_examples: int | None = None) -> str:
+    """Register and load the chosen profile; return its name."""
+    name = choose(requested)
+    options = COMMON | PROFILES[name]
+    if max_examples is not None:
+        options["max_examples"] = max_examples
+    settings.register_profile(f"rnn-conformance-{name}", **options)
+    settings.load_profile(f"rnn-conformance-{name}")
+    sizes.use("thorough" if name == "thorough" else "default")
+    return name

@@ -1,0 +1,67 @@
+"""A self-contained Python snippet that replays a Case on torch and compares with the expected value."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .case import Case
+
+INLINE_LIMIT = 6000
+"""Above this many numbers the snippet would be unreadable; Hypothesis usually shrinks far below it."""
+
+
+def literal(a: np.ndarray) -> str:
+    return repr(np.asarray(a).tolist())
+
+
+def snippet(case: Case, compared: str, expected: np.ndarray, tol: float) -> str:
+    """Python source that rebuilds the module with its exact weights, runs the input, and checks `compared`."""
+    arrays = [*case.params.values(), case.x, expected]
+    if sum(np.size(a) for a in arrays) > INLINE_LIMIT:
+        return "# the case is too large to inline; rerun the failing test to let Hypothesis shrink it"
+    spec = case.spec
+    dtype = str(case.dtype)
+    lines = [
+        "import torch",
+        f"dtype, device = {dtype}, {case.device!r}",
+        f"module = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r}).to(device, dtype).eval()",
+        "weights = {",
+        *(f"    {name!r}: {literal(value)}," for name, value in case.params.items()),
+        "}",
+        "module.load_state_dict({k: torch.tensor(v, dtype=dtype, device=device) for k, v in weights.items()})",
+        f"x = torch.tensor({literal(case.x)}, dtype=dtype, device=device)",
+    ]
+    args = ["x"]
+    if case.h0 is not None:
+        lines.append(f"h0 = torch.tensor({literal(case.h0)}, dtype=dtype, device=device)")
+        if case.c0 is not None:
+            lines.append(f"c0 = torch.tensor({literal(case.c0)}, dtype=dtype, device=device)")
+            args.append("(h0, c0)")
+        else:
+            args.append("h0")
+    if case.lengths is not None:
+        lines.append(
+            f"x = torch.nn.utils.rnn.pack_padded_sequence(x, {case.lengths!r}, "
+            f"batch_first={spec.batch_first}, enforce_sorted=False)"
+        )
+    lines.append(f"result = module({', '.join(args)})")
+    lines.append(f"actual = {_select(case, compared)}")
+    lines += [
+        f"expected = torch.tensor({literal(expected)}, dtype=torch.float64)",
+        f"torch.testing.assert_close(actual.double().cpu(), expected, rtol={tol:.3g}, atol={tol:.3g})",
+    ]
+    return "\n".join(lines)
+
+
+def _select(case: Case, compared: str) -> str:
+    spec = case.spec
+    if spec.is_cell:
+        return {"h'": "result[0]", "c'": "result[1]"}[compared] if spec.has_cell_state else "result"
+    output = "result[0]"
+    if case.lengths is not None:
+        output = (
+            f"torch.nn.utils.rnn.pad_packed_sequence(result[0], batch_first={spec.batch_first}, "
+            f"total_length={case.seq_len})[0]"
+        )
+    hidden = {"h_n": "result[1][0]", "c_n": "result[1][1]"} if spec.has_cell_state else {"h_n": "result[1]"}
+    return {"output": output, **hidden}[compared]

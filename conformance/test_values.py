@@ -1,0 +1,77 @@
+"""Values: output, h_n and c_n (h' and c' for cells) equal the documented equations."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference import output_shapes
+
+from .actual import torch_outputs
+from .case import make_case
+from .claims import claim
+from .compare import assert_equal, assert_values
+from .oracle import expected_outputs
+from .strategies import inputs, specs, weights
+from .tolerances import forward_tolerance
+from .variants import FULL_VARIANTS, VARIANTS
+
+SHAPES = claim(
+    "outputs.shapes",
+    "output is (L, N, D*H_out) ((N, L, D*H_out) with batch_first, (L, D*H_out) unbatched); h_n is "
+    "(D*num_layers, N, H_out) and c_n (D*num_layers, N, hidden_size), whatever batch_first says, without N "
+    "when unbatched; a cell returns (N, hidden_size) or (hidden_size,).",
+)
+VALUES = claim(
+    "outputs.values",
+    "The outputs are computed by the documented equations: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) "
+    "for RNN; the i|f|g|o gates, c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t) (then W_hr h_t with proj_size) "
+    "for LSTM; the r|z|n gates with n = tanh(W_in x + b_in + r*(W_hn h + b_hn)), h_t = (1-z)*n + z*h_{t-1} "
+    "for GRU; stacked layers read the layer below, the reverse direction reads the sequence backwards.",
+)
+DEFAULT_STATE = claim(
+    "outputs.default_state",
+    "h_0 (and c_0) default to zeros if not provided.",
+)
+DTYPES = [torch.float64, torch.float32]
+
+
+def draw_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str):
+    spec = data.draw(specs(variant), label="spec")
+    shape = data.draw(inputs(spec), label="inputs")
+    return make_case(spec, shape, data.draw(weights(), label="weights"), dtype, device)
+
+
+@SHAPES.mark
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(data=st.data())
+def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
+    case = draw_case(data, variant, torch.float32, device)
+    actual = {name: a.shape for name, a in torch_outputs(case).items()}
+    expected = output_shapes(case.spec, case.seq_len, case.batch)
+    assert_equal(SHAPES, variant, "the outputs' shapes", actual, expected, case)
+
+
+@VALUES.mark
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(data=st.data())
+def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
+    case = draw_case(data, variant, dtype, device)
+    actual = torch_outputs(case)
+    tol = forward_tolerance(case.spec, case.seq_len, dtype)
+    for name, expected in expected_outputs(case).items():
+        assert_values(VALUES, variant, name, actual[name], expected, tol, case)
+
+
+@DEFAULT_STATE.mark
+@pytest.mark.parametrize("variant", FULL_VARIANTS + ["LSTMCell", "GRUCell", "RNNCell_TANH"])
+@given(data=st.data())
+def test_omitted_state_is_zero(variant: str, device: str, data: st.DataObject) -> None:
+    case = draw_case(data, variant, torch.float64, device)
+    omitted = torch_outputs(case.without_state())
+    zeros = torch_outputs(case.with_zero_state())
+    for name, actual in omitted.items():
+        assert_values(DEFAULT_STATE, variant, f"{name} with h_0 omitted", actual, zeros[name], 0.0, case)

@@ -1,0 +1,57 @@
+"""The bridge to torch: build a module for a Spec, load a Case into it, run it."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from reference import Spec
+
+
+def build_module(spec: Spec, dtype: torch.dtype, device: str) -> torch.nn.Module:
+    """The torch module for `spec`; the documented dropout warning is silenced (a claim checks it)."""
+    cls = getattr(torch.nn, spec.kind)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="dropout option adds dropout")
+        module = cls(**spec.constructor_kwargs())
+    return module.to(device=device, dtype=dtype).eval()
+
+
+def rounded(a: np.ndarray, dtype: torch.dtype) -> np.ndarray:
+    """`a` rounded to `dtype` and back to float64."""
+    return torch.from_numpy(np.asarray(a, dtype=np.float64)).to(dtype).double().numpy()
+
+
+def tensor(a: np.ndarray | None, dtype: torch.dtype, device: str) -> torch.Tensor | None:
+    return None if a is None else torch.from_numpy(np.asarray(a)).to(device=device, dtype=dtype)
+
+
+def load(module: torch.nn.Module, params: dict[str, np.ndarray], dtype: torch.dtype, device: str) -> None:
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            p.copy_(tensor(params[name], dtype, device))
+
+
+def to_numpy(t: torch.Tensor | None) -> np.ndarray | None:
+    return None if t is None else t.detach().to("cpu", torch.float64).numpy()
+
+
+def call(module: torch.nn.Module, spec: Spec, x, h0=None, c0=None):
+    """module(x, hx) with hx in the form the module documents: h0, or (h0, c0) for LSTM."""
+    if spec.has_cell_state:
+        hx = None if h0 is None else (h0, c0)
+    else:
+        hx = h0
+    return module(x) if hx is None else module(x, hx)
+
+
+def outputs(spec: Spec, result) -> dict[str, torch.Tensor]:
+    """Name the parts of a forward result as the documentation does."""
+    if spec.is_cell:
+        return {"h'": result[0], "c'": result[1]} if spec.has_cell_state else {"h'": result}
+    output, hidden = result
+    if spec.has_cell_state:
+        return {"output": output, "h_n": hidden[0], "c_n": hidden[1]}
+    return {"output": output, "h_n": hidden}
