@@ -30,11 +30,18 @@ def assert_equal(
 
 
 def assert_values(
-    claim: Claim, variant: str | None, what: str, actual: np.ndarray, expected: np.ndarray, tol: float, case: Case
+    claim: Claim,
+    variant: str | None,
+    name: str,
+    actual: np.ndarray,
+    expected: np.ndarray,
+    tol: float,
+    case: Case,
+    expected_from: str = "the reference",
 ) -> None:
-    """|actual - expected| <= tol * (1 + |expected|) for every element, and the same shape."""
+    """|actual - expected| <= tol * (1 + |expected|) for every element of output `name`, same shape."""
     if actual.shape != expected.shape:
-        fail(claim, variant, f"{what} has shape {actual.shape}, the reference {expected.shape}", case)
+        fail(claim, variant, f"{name} has shape {actual.shape}, {expected_from} {expected.shape}", case)
     allowed = tol * (1.0 + np.abs(expected))
     with np.errstate(invalid="ignore"):
         bad = ~(np.abs(actual - expected) <= allowed)
@@ -43,8 +50,8 @@ def assert_values(
     first = tuple(int(i) for i in np.argwhere(bad)[0])
     a, e = actual[first], expected[first]
     finding = (
-        f"{what}[{', '.join(map(str, first))}] is {a!r} from torch, {e!r} from the reference "
+        f"{name}[{', '.join(map(str, first))}] is {a!r} from torch, {e!r} from {expected_from} "
         f"(difference {abs(a - e):.3g}, allowed {allowed[first]:.3g}); "
         f"{int(bad.sum())} of {bad.size} elements differ"
     )
-    fail(claim, variant, finding, case, snippet(case, what, expected, tol))
+    fail(claim, variant, finding, case, snippet(case, name, expected, tol))

@@ -22,7 +22,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Hypothesis profile of the suite; default: ci when $CI is set, else dev",
     )
-    group.addoption("--max-examples", type=int, default=None, help="override the profile's examples per check")
+    group.addoption(
+        "--max-examples", type=int, default=None, help="override the profile's examples per check"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

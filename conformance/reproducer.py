@@ -15,7 +15,7 @@ def literal(a: np.ndarray) -> str:
 
 
 def snippet(case: Case, compared: str, expected: np.ndarray, tol: float) -> str:
-    """Python source that rebuilds the module with its exact weights, runs the input, and checks `compared`."""
+    """Python source that rebuilds the module with its exact weights, runs it, and checks `compared`."""
     arrays = [*case.params.values(), case.x, expected]
     if sum(np.size(a) for a in arrays) > INLINE_LIMIT:
         return "# the case is too large to inline; rerun the failing test to let Hypothesis shrink it"
@@ -28,7 +28,8 @@ def snippet(case: Case, compared: str, expected: np.ndarray, tol: float) -> str:
         "weights = {",
         *(f"    {name!r}: {literal(value)}," for name, value in case.params.items()),
         "}",
-        "module.load_state_dict({k: torch.tensor(v, dtype=dtype, device=device) for k, v in weights.items()})",
+        "module.load_state_dict({k: torch.tensor(v, dtype=dtype, device=device)",
+        "                        for k, v in weights.items()})",
         f"x = torch.tensor({literal(case.x)}, dtype=dtype, device=device)",
     ]
     args = ["x"]

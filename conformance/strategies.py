@@ -89,7 +89,9 @@ def weights() -> st.SearchStrategy[Weights]:
     )
 
 
-def drawn_parameters(spec: Spec, table: list[tuple[str, tuple[int, ...]]], w: Weights) -> dict[str, np.ndarray]:
+def drawn_parameters(
+    spec: Spec, table: list[tuple[str, tuple[int, ...]]], w: Weights
+) -> dict[str, np.ndarray]:
     """Parameters for `table` drawn from w.seed, as described on Weights."""
     rng = np.random.default_rng(w.seed)
     params = {}

@@ -27,7 +27,10 @@ def step_function(spec: Spec, weights: Params) -> Step:
             x, h, c, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"], w["weight_hr"]
         )
     if spec.family == "GRU":
-        return lambda x, h, c: (gru_cell(x, h, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"]), None)
+        return lambda x, h, c: (
+            gru_cell(x, h, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"]),
+            None,
+        )
     return lambda x, h, c: (
         rnn_cell(x, h, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"], spec.nonlinearity),
         None,
