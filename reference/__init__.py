@@ -4,6 +4,7 @@ Nothing here imports torch: this package is the oracle the conformance suite jud
 """
 
 from .cells import gru_cell, lstm_cell, rnn_cell
+from .gradients import cell_backward, forward_backward
 from .layers import cell_forward, forward
 from .parameters import init_bound, parameter_table
 from .shapes import output_shapes
@@ -13,8 +14,10 @@ __all__ = [
     "CELL_KINDS",
     "FULL_KINDS",
     "Spec",
+    "cell_backward",
     "cell_forward",
     "forward",
+    "forward_backward",
     "gru_cell",
     "init_bound",
     "lstm_cell",

@@ -14,24 +14,27 @@ import numpy as np
 from .activations import sigmoid, tanh
 from .cells import linear
 
+Array = np.ndarray
+Bias = np.ndarray | None
+
 
 class StepGradients(NamedTuple):
     """Gradients of one step: inputs x, h, c (c None but for the LSTM) and parameters by unsuffixed name."""
 
-    x: np.ndarray
-    h: np.ndarray
-    c: np.ndarray | None
-    params: dict[str, np.ndarray]
+    x: Array
+    h: Array
+    c: Array | None
+    params: dict[str, Array]
 
 
-def linear_backward(
-    d_y: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def linear_backward(d_y: Array, x: Array, w: Array, b: Bias) -> tuple[Array, Array, Array | None]:
     """(dx, dW, db) of y = W x + b over a batch, given dy."""
     return d_y @ w, d_y.T @ x, None if b is None else d_y.sum(axis=0)
 
 
-def both_linears_backward(d_ih, d_hh, x, h, w_ih, w_hh, b_ih, b_hh) -> StepGradients:
+def both_linears_backward(
+    d_ih: Array, d_hh: Array, x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Bias, b_hh: Bias
+) -> StepGradients:
     """Gradients through W_ih x + b_ih (given d_ih) and W_hh h + b_hh (given d_hh); c left None."""
     dx, dw_ih, db_ih = linear_backward(d_ih, x, w_ih, b_ih)
     dh, dw_hh, db_hh = linear_backward(d_hh, h, w_hh, b_hh)
@@ -39,18 +42,25 @@ def both_linears_backward(d_ih, d_hh, x, h, w_ih, w_hh, b_ih, b_hh) -> StepGradi
     return StepGradients(dx, dh, None, {name: g for name, g in params.items() if g is not None})
 
 
-def d_sigmoid(s: np.ndarray) -> np.ndarray:
+def d_sigmoid(s: Array) -> Array:
     """sigma'(a) written with s = sigma(a)."""
     return s * (1.0 - s)
 
 
-def d_tanh(t: np.ndarray) -> np.ndarray:
+def d_tanh(t: Array) -> Array:
     """tanh'(a) written with t = tanh(a)."""
     return 1.0 - t * t
 
 
 def rnn_cell_backward(
-    grad_h_next, x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh"
+    grad_h_next: Array,
+    x: Array,
+    h: Array,
+    w_ih: Array,
+    w_hh: Array,
+    b_ih: Bias = None,
+    b_hh: Bias = None,
+    nonlinearity: str = "tanh",
 ) -> StepGradients:
     """Backward of h' = act(W_ih x + b_ih + W_hh h + b_hh); relu'(0) is taken as 0."""
     pre = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
@@ -64,7 +74,16 @@ def rnn_cell_backward(
 
 
 def lstm_cell_backward(
-    grad_h_next, grad_c_next, x, h, c, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None
+    grad_h_next: Array,
+    grad_c_next: Array,
+    x: Array,
+    h: Array,
+    c: Array,
+    w_ih: Array,
+    w_hh: Array,
+    b_ih: Bias = None,
+    b_hh: Bias = None,
+    w_hr: Array | None = None,
 ) -> StepGradients:
     """Backward of the LSTM step (gates i | f | g | o, optional projection h' = W_hr (o * tanh(c')))."""
     pre_i, pre_f, pre_g, pre_o = np.split(linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh), 4, axis=-1)
@@ -88,7 +107,9 @@ def lstm_cell_backward(
     return grads._replace(c=d_c)
 
 
-def gru_cell_backward(grad_h_next, x, h, w_ih, w_hh, b_ih=None, b_hh=None) -> StepGradients:
+def gru_cell_backward(
+    grad_h_next: Array, x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Bias = None, b_hh: Bias = None
+) -> StepGradients:
     """Backward of the GRU step (gates r | z | n, n = tanh(W_in x + b_in + r * (W_hn h + b_hn)))."""
     x_r, x_z, x_n = np.split(linear(x, w_ih, b_ih), 3, axis=-1)
     h_r, h_z, h_n = np.split(linear(h, w_hh, b_hh), 3, axis=-1)

@@ -17,7 +17,9 @@ from .parameters import layer_parameter_names
 from .spec import Spec
 
 Params = Mapping[str, np.ndarray]
-StepBackward = Callable[[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None], StepGradients]
+Array = np.ndarray
+StepBackward = Callable[[Array, Array, Array | None, Array, Array | None], StepGradients]
+Starts = list[tuple[Array, Array | None]]
 
 
 def step_backward_function(spec: Spec, weights: Params) -> StepBackward:
@@ -31,24 +33,32 @@ def step_backward_function(spec: Spec, weights: Params) -> StepBackward:
     return lambda x, h, c, dh, dc: rnn_cell_backward(dh, x, h, *linears, spec.nonlinearity)
 
 
-def time_order(seq_len: int, reverse: bool) -> range:
-    return range(seq_len - 1, -1, -1) if reverse else range(seq_len)
-
-
-def run_direction_recording(spec, weights, xs, h0, c0, lengths, reverse):
-    """`layers.run_direction`, also returning the state (h, c) that step t started from, by t."""
-    starts: list[tuple[np.ndarray, np.ndarray | None]] = []
+def run_direction_recording(
+    spec: Spec, weights: Params, xs: Array, h0: Array, c0: Array | None, lengths: Array, reverse: bool
+) -> tuple[Array, Starts]:
+    """`layers.run_direction`'s output, and the state (h, c) that each step t started from, by t."""
+    starts: Starts = []
     step = step_function(spec, weights)
 
     def recording_step(x, h, c):
         starts.append((h, c))
         return step(x, h, c)
 
-    output, h_n, c_n = run_direction(recording_step, xs, h0, c0, lengths, reverse)
-    return output, h_n, c_n, starts[::-1] if reverse else starts
+    output, _, _ = run_direction(recording_step, xs, h0, c0, lengths, reverse)
+    return output, starts[::-1] if reverse else starts
 
 
-def direction_backward(spec, weights, xs, starts, lengths, reverse, d_output, d_h, d_c):
+def direction_backward(
+    spec: Spec,
+    weights: Params,
+    xs: Array,
+    starts: Starts,
+    lengths: Array,
+    reverse: bool,
+    d_output: Array,
+    d_h: Array,
+    d_c: Array | None,
+) -> tuple[Array, Array, Array | None, dict[str, Array]]:
     """Gradients of one direction: (d_xs, d_h0, d_c0, parameter gradients by unsuffixed name).
 
     Walks the steps in the opposite order to the forward pass. A sequence that is not running at
@@ -57,7 +67,7 @@ def direction_backward(spec, weights, xs, starts, lengths, reverse, d_output, d_
     step_backward = step_backward_function(spec, weights)
     d_xs = np.zeros_like(xs)
     d_params = {name: np.zeros_like(w) for name, w in weights.items()}
-    for t in time_order(len(xs), not reverse):
+    for t in range(len(xs)) if reverse else reversed(range(len(xs))):
         running = (t < lengths)[:, None]
         h, c = starts[t]
         d_h_next = np.where(running, d_h + d_output[t], 0.0)
@@ -69,6 +79,79 @@ def direction_backward(spec, weights, xs, starts, lengths, reverse, d_output, d_
         for name, g in grads.params.items():
             d_params[name] += g
     return d_xs, d_h, d_c, d_params
+
+
+def layer_weights(spec: Spec, params: Params, layer: int, reverse: bool) -> dict[str, Array]:
+    """One layer and direction's parameters, named without their suffix."""
+    return {name.split("_l")[0]: params[name] for name in layer_parameter_names(spec, layer, reverse)}
+
+
+def layers_forward(
+    spec: Spec,
+    params: Params,
+    xs: Array,
+    h0: Array,
+    c0: Array | None,
+    lengths: Array,
+    dropout_masks: Sequence[Array] | None,
+) -> tuple[list[Array], list[Starts]]:
+    """Time-major forward pass keeping what the backward pass reads: (layer inputs, step start states).
+
+    layer_inputs[l] is what layer l read (layer_inputs[-1] is the output); starts[row][t] is the state
+    (h, c) step t of that h_n row started from.
+    """
+    layer_inputs, starts = [xs], []
+    for layer in range(spec.num_layers):
+        outputs = []
+        for direction in range(spec.directions):
+            row, reverse = layer * spec.directions + direction, direction == 1
+            c_row = None if c0 is None else c0[row]
+            weights = layer_weights(spec, params, layer, reverse)
+            out, row_starts = run_direction_recording(
+                spec, weights, layer_inputs[-1], h0[row], c_row, lengths, reverse
+            )
+            outputs.append(out)
+            starts.append(row_starts)
+        layer_output = np.concatenate(outputs, axis=-1)
+        if dropout_masks is not None and layer < spec.num_layers - 1:
+            layer_output = layer_output * dropout_masks[layer]
+        layer_inputs.append(layer_output)
+    return layer_inputs, starts
+
+
+def layers_backward(
+    spec: Spec,
+    params: Params,
+    layer_inputs: list[Array],
+    starts: list[Starts],
+    lengths: Array,
+    dropout_masks: Sequence[Array] | None,
+    d_output: Array,
+    d_h_n: Array,
+    d_c_n: Array | None,
+) -> tuple[Array, Array, Array | None, dict[str, Array]]:
+    """Time-major backward pass from the upstream gradients: (d_xs, d_h0, d_c0, parameter gradients)."""
+    grads: dict[str, Array] = {}
+    d_h0, d_c0 = np.zeros_like(d_h_n), None if d_c_n is None else np.zeros_like(d_c_n)
+    for layer in reversed(range(spec.num_layers)):
+        if dropout_masks is not None and layer < spec.num_layers - 1:
+            d_output = d_output * dropout_masks[layer]
+        d_input = np.zeros_like(layer_inputs[layer])
+        for direction in range(spec.directions):
+            row, reverse = layer * spec.directions + direction, direction == 1
+            weights = layer_weights(spec, params, layer, reverse)
+            d_out = d_output[..., direction * spec.out_size : (direction + 1) * spec.out_size]
+            d_c_row = None if d_c_n is None else d_c_n[row]
+            d_xs, d_h0[row], d_c, d_params = direction_backward(
+                spec, weights, layer_inputs[layer], starts[row], lengths, reverse, d_out, d_h_n[row], d_c_row
+            )
+            if d_c0 is not None:
+                d_c0[row] = d_c
+            d_input += d_xs
+            suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+            grads |= {name + suffix: g for name, g in d_params.items()}
+        d_output = d_input
+    return d_output, d_h0, d_c0, grads
 
 
 def forward_backward(
@@ -89,77 +172,39 @@ def forward_backward(
     """
     unbatched = x.ndim == 2
     batch_major = spec.batch_first and not unbatched
-    xs = x[:, None] if unbatched else (x.swapaxes(0, 1) if batch_major else x)
-    seq_len, batch = xs.shape[:2]
-    rows, features = spec.directions * spec.num_layers, spec.directions * spec.out_size
 
-    def state(value, size):
-        """A state argument or its upstream gradient, batched; zeros when None."""
+    def time_major(sequence):
+        return sequence[:, None] if unbatched else (sequence.swapaxes(0, 1) if batch_major else sequence)
+
+    def caller_layout(sequence):
+        return sequence[:, 0] if unbatched else (sequence.swapaxes(0, 1) if batch_major else sequence)
+
+    xs = time_major(x)
+    seq_len, batch = xs.shape[:2]
+
+    def batched_state(value, size):
+        """A state or its upstream gradient as (D*num_layers, N, size); zeros when None."""
         if value is None:
-            return np.zeros((rows, batch, size))
+            return np.zeros((spec.directions * spec.num_layers, batch, size))
         return value[:, None] if unbatched else value
 
-    h0 = state(h0, spec.out_size)
-    c0 = state(c0, spec.hidden_size) if spec.has_cell_state else None
-    grad_h_n = state(grad_h_n, spec.out_size)
-    grad_c_n = state(grad_c_n, spec.hidden_size) if spec.has_cell_state else None
-    if grad_output is None:
-        grad_output = np.zeros((seq_len, batch, features))
-    else:
-        grad_output = grad_output[:, None] if unbatched else grad_output
-        grad_output = grad_output.swapaxes(0, 1) if batch_major else grad_output
+    lstm = spec.has_cell_state
+    h0 = batched_state(h0, spec.out_size)
+    c0 = batched_state(c0, spec.hidden_size) if lstm else None
+    d_h_n = batched_state(grad_h_n, spec.out_size)
+    d_c_n = batched_state(grad_c_n, spec.hidden_size) if lstm else None
+    features = spec.directions * spec.out_size
+    d_output = np.zeros((seq_len, batch, features)) if grad_output is None else time_major(grad_output)
     lengths_arr = np.full(batch, seq_len) if lengths is None else np.asarray(lengths)
 
-    def weights_of(layer, reverse):
-        return {name.split("_l")[0]: params[name] for name in layer_parameter_names(spec, layer, reverse)}
-
-    layer_inputs, starts = [xs], {}
-    for layer in range(spec.num_layers):
-        outputs = []
-        for reverse in range(spec.directions):
-            row = layer * spec.directions + reverse
-            c_row = None if c0 is None else c0[row]
-            out, _, _, starts[row] = run_direction_recording(
-                spec, weights_of(layer, bool(reverse)), layer_inputs[-1], h0[row], c_row, lengths_arr, bool(reverse)
-            )
-            outputs.append(out)
-        layer_output = np.concatenate(outputs, axis=-1)
-        if dropout_masks is not None and layer < spec.num_layers - 1:
-            layer_output = layer_output * dropout_masks[layer]
-        layer_inputs.append(layer_output)
-
-    grads: dict[str, np.ndarray] = {}
-    d_h0, d_c0 = np.zeros_like(h0), None if c0 is None else np.zeros_like(c0)
-    d_layer_output = grad_output
-    for layer in reversed(range(spec.num_layers)):
-        if dropout_masks is not None and layer < spec.num_layers - 1:
-            d_layer_output = d_layer_output * dropout_masks[layer]
-        d_layer_input = np.zeros_like(layer_inputs[layer])
-        for reverse in range(spec.directions):
-            row = layer * spec.directions + reverse
-            weights = weights_of(layer, bool(reverse))
-            d_out = d_layer_output[..., reverse * spec.out_size : (reverse + 1) * spec.out_size]
-            d_c_n = None if grad_c_n is None else grad_c_n[row]
-            d_xs, d_h0[row], d_c, d_params = direction_backward(
-                spec, weights, layer_inputs[layer], starts[row], lengths_arr, bool(reverse),
-                d_out, grad_h_n[row], d_c_n,
-            )  # fmt: skip
-            if d_c0 is not None:
-                d_c0[row] = d_c
-            d_layer_input += d_xs
-            suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-            grads.update({name + suffix: g for name, g in d_params.items()})
-        d_layer_output = d_layer_input
-
-    d_input = d_layer_output
+    layer_inputs, starts = layers_forward(spec, params, xs, h0, c0, lengths_arr, dropout_masks)
+    d_xs, d_h0, d_c0, grads = layers_backward(
+        spec, params, layer_inputs, starts, lengths_arr, dropout_masks, d_output, d_h_n, d_c_n
+    )
+    states = {"h0": d_h0} | ({"c0": d_c0} if lstm else {})
     if unbatched:
-        d_input, d_h0, d_c0 = d_input[:, 0], d_h0[:, 0], None if d_c0 is None else d_c0[:, 0]
-    elif batch_major:
-        d_input = d_input.swapaxes(0, 1)
-    grads["input"], grads["h0"] = d_input, d_h0
-    if d_c0 is not None:
-        grads["c0"] = d_c0
-    return grads
+        states = {name: g[:, 0] for name, g in states.items()}
+    return grads | {"input": caller_layout(d_xs)} | states
 
 
 def cell_backward(

@@ -69,8 +69,8 @@ def forward(
 
     x is (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first. h0 and c0 default
     to zeros. `lengths` gives each sequence's length, as a PackedSequence does. dropout_masks[l],
-    shaped (L, N, D*H_out) time-major and already scaled by 1/(1-p), multiplies layer l's output
-    before layer l+1 reads it.
+    shaped (L, N, D*H_out) time-major (N = 1 for unbatched input) and already scaled by 1/(1-p),
+    multiplies layer l's output before layer l+1 reads it.
     """
     unbatched = x.ndim == 2
     xs = x[:, None] if unbatched else (x.swapaxes(0, 1) if spec.batch_first else x)
