@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from . import devices, profiles
+from .plugin import PROFILE
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
+    config.stash[PROFILE] = profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
     config.stash[DEVICES] = devices.parse(config.getoption("device"))
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from reference import Spec
 
-from . import sizes
+from . import examples, sizes
 from .variants import VARIANTS
 
 
@@ -22,6 +22,7 @@ def dimension(upper: int) -> st.SearchStrategy[int]:
 @st.composite
 def specs(draw: st.DrawFn, variant: str) -> Spec:
     """Every constructor argument of `variant`, drawn within the current size tier."""
+    examples.note()
     tier = sizes.current()
     fixed = VARIANTS[variant]
     hidden_min = 2 if variant == "LSTM_PROJ" else 1
