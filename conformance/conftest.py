@@ -1,28 +1,42 @@
-"""Wires the suite's options into its own tests: the Hypothesis profile and the device parameter."""
+"""Wires the suite's options into its own tests: the Hypothesis profile, devices, kernels, dtypes."""
 
 from __future__ import annotations
 
 import pytest
+import torch
 
-from . import devices, profiles
+from . import devices, dtypes, precision, profiles
 from .plugin import PROFILE
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[PROFILE] = profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
-    config.stash[DEVICES] = devices.parse(config.getoption("device"))
-
 
 DEVICES = pytest.StashKey[list]()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[PROFILE] = profiles.load(
+        config.getoption("conformance_profile"), config.getoption("max_examples")
+    )
+    config.stash[DEVICES] = devices.parse(config.getoption("device"))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "device" in metafunc.fixturenames:
-        metafunc.parametrize("device", metafunc.config.stash[DEVICES])
+    """Every check that takes a device runs on each device, and on CUDA once per kernel path."""
+    if "device" not in metafunc.fixturenames:
+        return
+    pairs = [(d, k) for d in metafunc.config.stash[DEVICES] for k in precision.kernel_choices(d)]
+    ids = [d if k is None else f"{d}-{k}" for d, k in pairs]
+    metafunc.parametrize(["device", "kernel"], pairs, ids=ids, indirect=["kernel"])
 
 
 @pytest.fixture(autouse=True)
-def _skip_unavailable_device(request: pytest.FixtureRequest) -> None:
-    device = request.node.callspec.params.get("device") if hasattr(request.node, "callspec") else None
+def kernel(request: pytest.FixtureRequest):
+    """Skips unavailable devices and unsupported dtypes; runs with the chosen kernels and TF32 off."""
+    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
+    device, dtype, variant = params.get("device"), params.get("dtype"), params.get("variant")
     if device is not None and (reason := devices.unavailable_reason(device)):
         pytest.skip(reason)
+    if device is not None and isinstance(dtype, torch.dtype) and variant is not None:
+        if reason := dtypes.unsupported_reason(device, dtype, variant):
+            pytest.skip(reason)
+    choice = getattr(request, "param", None)
+    with precision.kernels(choice), precision.tf32(params.get("tf32", False)):
+        yield choice

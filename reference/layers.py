@@ -38,18 +38,27 @@ def step_function(spec: Spec, weights: Params) -> Step:
 
 
 def run_direction(
-    step: Step, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray | None, lengths: np.ndarray, reverse: bool
+    step: Step,
+    xs: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray | None,
+    lengths: np.ndarray,
+    reverse: bool,
+    store: Callable[[np.ndarray], np.ndarray] = lambda a: a,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Run one direction over xs (L, N, H_in). Sequence b has lengths[b] valid steps.
 
     Step t updates only the sequences still running at t: the forward direction stops at each
     sequence's own end, the reverse one starts there from h0. Outputs past the end are zero.
+    `store` is applied to each new state, to model an implementation that keeps h and c in a
+    narrower type than float64.
     """
     h, c = h0, c0
     outputs: list[np.ndarray] = [np.empty(0)] * len(xs)
     for t in reversed(range(len(xs))) if reverse else range(len(xs)):
         running = (t < lengths)[:, None]
         h_next, c_next = step(xs[t], h, c)
+        h_next, c_next = store(h_next), None if c_next is None else store(c_next)
         h = np.where(running, h_next, h)
         c = None if c is None else np.where(running, c_next, c)
         outputs[t] = np.where(running, h_next, 0.0)
@@ -64,13 +73,14 @@ def forward(
     c0: np.ndarray | None = None,
     lengths: Sequence[int] | None = None,
     dropout_masks: Sequence[np.ndarray] | None = None,
+    store: Callable[[np.ndarray], np.ndarray] = lambda a: a,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(output, h_n, c_n) of nn.RNN / nn.LSTM / nn.GRU; c_n is None but for LSTM.
 
     x is (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first. h0 and c0 default
     to zeros. `lengths` gives each sequence's length, as a PackedSequence does. dropout_masks[l],
     shaped (L, N, D*H_out) time-major (N = 1 for unbatched input) and already scaled by 1/(1-p),
-    multiplies layer l's output before layer l+1 reads it.
+    multiplies layer l's output before layer l+1 reads it. `store` is as in run_direction.
     """
     unbatched = x.ndim == 2
     xs = x[:, None] if unbatched else (x.swapaxes(0, 1) if spec.batch_first else x)
@@ -91,7 +101,7 @@ def forward(
             weights = {name.split("_l")[0]: params[name] for name in names}
             c_row = c0[row] if spec.has_cell_state else None
             out, h, c = run_direction(
-                step_function(spec, weights), layer_input, h0[row], c_row, lengths_arr, bool(reverse)
+                step_function(spec, weights), layer_input, h0[row], c_row, lengths_arr, bool(reverse), store
             )
             direction_outputs.append(out)
             h_n.append(h)

@@ -1,0 +1,34 @@
+"""The dtypes the suite checks, and which of them a device supports, found by probing."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import torch
+
+from .variants import VARIANTS
+
+DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
+EXACT_DTYPES = [torch.float64, torch.float32]
+"""The dtypes whose kernels are expected to round like a careful implementation in that dtype."""
+
+
+@cache
+def unsupported_reason(device: str, dtype: torch.dtype, variant: str) -> str | None:
+    """Why `variant` cannot run forward and backward in `dtype` on `device`, or None if it can."""
+    fixed = VARIANTS[variant]
+    kind = str(fixed["kind"])
+    kwargs = {"nonlinearity": fixed["nonlinearity"]} if "nonlinearity" in fixed else {}
+    if variant == "LSTM_PROJ":
+        kwargs["proj_size"] = 1
+    try:
+        module = getattr(torch.nn, kind)(3, 2, **kwargs).to(device=device, dtype=dtype)
+        shape = (2, 3) if kind.endswith("Cell") else (2, 2, 3)
+        x = torch.ones(shape, device=device, dtype=dtype, requires_grad=True)
+        result = module(x)
+        first = result[0] if isinstance(result, tuple) else result
+        first.float().sum().backward()
+    except (RuntimeError, NotImplementedError, TypeError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"torch {torch.__version__} cannot run {variant} in {dtype} on {device}: {first_line}"
+    return None
