@@ -35,14 +35,17 @@ def assert_values(
     name: str,
     actual: np.ndarray,
     expected: np.ndarray,
-    tol: float,
+    tol: float | np.ndarray,
     case: Case,
     expected_from: str = "the reference",
 ) -> None:
-    """|actual - expected| <= tol * (1 + |expected|) for every element of output `name`, same shape."""
+    """|actual - expected| <= tol * (1 + |expected|) for every element of output `name`, same shape.
+
+    A `tol` given as an array is the absolute allowance of each element instead.
+    """
     if actual.shape != expected.shape:
         fail(claim, variant, f"{name} has shape {actual.shape}, {expected_from} {expected.shape}", case)
-    allowed = tol * (1.0 + np.abs(expected))
+    allowed = tol * (1.0 + np.abs(expected)) if np.isscalar(tol) else np.broadcast_to(tol, expected.shape)
     with np.errstate(invalid="ignore"):
         bad = ~(np.abs(actual - expected) <= allowed)
     if not bad.any():
@@ -54,4 +57,10 @@ def assert_values(
         f"(difference {abs(a - e):.3g}, allowed {allowed[first]:.3g}); "
         f"{int(bad.sum())} of {bad.size} elements differ"
     )
-    fail(claim, variant, finding, case, snippet(case, name, expected, tol))
+    fail(
+        claim,
+        variant,
+        finding,
+        case,
+        snippet(case, name, expected, tol if np.isscalar(tol) else (0.0, float(np.max(tol)))),
+    )

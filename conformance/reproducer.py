@@ -14,8 +14,9 @@ def literal(a: np.ndarray) -> str:
     return repr(np.asarray(a).tolist())
 
 
-def snippet(case: Case, compared: str, expected: np.ndarray, tol: float) -> str:
+def snippet(case: Case, compared: str, expected: np.ndarray, tol: float | tuple[float, float]) -> str:
     """Python source that rebuilds the module with its exact weights, runs it, and checks `compared`."""
+    rtol, atol = tol if isinstance(tol, tuple) else (tol, tol)
     arrays = [*case.params.values(), case.x, expected]
     if sum(np.size(a) for a in arrays) > INLINE_LIMIT:
         return "# the case is too large to inline; rerun the failing test to let Hypothesis shrink it"
@@ -49,7 +50,7 @@ def snippet(case: Case, compared: str, expected: np.ndarray, tol: float) -> str:
     lines.append(f"actual = {_select(case, compared)}")
     lines += [
         f"expected = torch.tensor({literal(expected)}, dtype=torch.float64)",
-        f"torch.testing.assert_close(actual.double().cpu(), expected, rtol={tol:.3g}, atol={tol:.3g})",
+        f"torch.testing.assert_close(actual.double().cpu(), expected, rtol={rtol:.3g}, atol={atol:.3g})",
     ]
     return "\n".join(lines)
 
