@@ -37,6 +37,8 @@ def kernel(request: pytest.FixtureRequest):
     if device is not None and isinstance(dtype, torch.dtype) and variant is not None:
         if reason := dtypes.unsupported_reason(device, dtype, variant):
             pytest.skip(reason)
+    if params.get("tf32") and device is not None and torch.device(device).type != "cuda":
+        pytest.skip("TF32 applies to CUDA matmuls only")
     choice = getattr(request, "param", None)
     with precision.kernels(choice), precision.tf32(params.get("tf32", False)):
         yield choice

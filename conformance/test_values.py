@@ -16,7 +16,7 @@ from .compare import assert_equal, assert_values
 from .dtypes import DTYPES
 from .oracle import expected_outputs
 from .strategies import inputs, specs, weights
-from .tolerances import forward_allowed
+from .tolerances import forward_allowed, tf32_allowed
 from .variants import FULL_VARIANTS, VARIANTS
 
 SHAPES = claim(
@@ -65,6 +65,26 @@ def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.D
     allowed = forward_allowed(case, expected)
     for name, truth in expected.items():
         assert_values(VALUES, variant, name, actual[name], truth, allowed[name], case)
+
+
+TF32 = claim(
+    "outputs.values_tf32",
+    "With TF32 allowed (torch.backends.cuda.matmul / cudnn), float32 outputs follow the documented equations "
+    "to within TF32's precision: 10 mantissa bits in the operands of each product.",
+)
+
+
+@TF32.mark
+@pytest.mark.parametrize("tf32", [True], ids=["tf32"])
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(data=st.data())
+def test_output_values_tf32(variant: str, tf32: bool, device: str, data: st.DataObject) -> None:
+    case = draw_case(data, variant, torch.float32, device)
+    actual = torch_outputs(case)
+    expected = expected_outputs(case)
+    allowed = tf32_allowed(case, expected)
+    for name, truth in expected.items():
+        assert_values(TF32, variant, name, actual[name], truth, allowed[name], case)
 
 
 @DEFAULT_STATE.mark
