@@ -38,8 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--conformance-report",
         metavar="PATH",
+        action="append",
         default=None,
-        help="write the conformance report to PATH: Markdown if it ends in .md, else JSON",
+        help="write the conformance report to PATH: Markdown if it ends in .md, else JSON (repeatable)",
     )
     group.addoption(
         "--xfails-file",
@@ -52,8 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(key): the documented claim this check verifies")
     config.pluginmanager.register(Recorder(config), "rnn-conformance-recorder")
-    path = config.getoption("conformance_report")
-    if path:
+    for path in config.getoption("conformance_report") or []:
         _check_writable(path)
     xfails_path = config.getoption("xfails_file")
     try:
@@ -161,11 +161,12 @@ class Recorder:
         terminalreporter.section("rnn conformance")
         for line in report_module.summary(self.records):
             terminalreporter.write_line(line)
-        path = self.config.getoption("conformance_report")
-        if path:
+        for path in self.config.getoption("conformance_report") or []:
             terminalreporter.write_line(f"report written to {path}")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        path = self.config.getoption("conformance_report")
-        if path and not hasattr(self.config, "workerinput"):
-            report_module.write(path, self.payload())
+        paths = self.config.getoption("conformance_report") or []
+        if paths and not hasattr(self.config, "workerinput"):
+            payload = self.payload()
+            for path in paths:
+                report_module.write(path, payload)
