@@ -1,4 +1,5 @@
-"""The self-tests run the suite's checks under the same Hypothesis profile the suite uses."""
+"""The self-tests run the suite's checks under the same Hypothesis profile the suite uses, and the
+meta-suite (tests/test_power*.py) reports its mutation score at the end of the run."""
 
 from __future__ import annotations
 
@@ -6,6 +7,32 @@ import pytest
 
 from conformance import profiles
 
+KILL_REPORTS: list[pytest.TestReport] = []
+
 
 def pytest_configure(config: pytest.Config) -> None:
     profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
+
+
+def is_kill(nodeid: str) -> bool:
+    return nodeid.startswith("tests/test_power") and "::test_" in nodeid
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and is_kill(report.nodeid):
+        KILL_REPORTS.append(report)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    reports = KILL_REPORTS
+    if not reports:
+        return
+    killed = [r for r in reports if r.passed]
+    terminalreporter.section("mutation score")
+    terminalreporter.write_line(f"{len(killed)}/{len(reports)} mutants killed by the suite's checks")
+    for r in sorted(reports, key=lambda r: -r.duration)[:5]:
+        name = r.nodeid.split("[", 1)[-1].rstrip("]")
+        terminalreporter.write_line(f"  {r.duration:6.2f} s to detect {name}")
+    for r in reports:
+        if not r.passed:
+            terminalreporter.write_line(f"  SURVIVED: {r.nodeid}")

@@ -7,7 +7,7 @@ Each mutant is a context manager that patches torch in-process. Kernels are patc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 import torch
@@ -143,9 +143,7 @@ def float64_computed_in_float32() -> Iterator[None]:
             if _is_packed(args):
                 return real(*args)
             cast = lambda a: a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
-            args = [
-                cast(a) if not isinstance(a, (list, tuple)) else type(a)(cast(t) for t in a) for a in args
-            ]
+            args = [cast(a) if not isinstance(a, (list, tuple)) else type(a)(cast(t) for t in a) for a in args]
             return tuple(r.double() for r in real(*args))
 
         return kernel
@@ -175,6 +173,10 @@ def last_sequence_corrupted_above_batch(threshold: int) -> Iterator[None]:
 
     with kernels(lstm=corrupt, gru=corrupt, rnn_tanh=corrupt, rnn_relu=corrupt):
         yield
+
+
+def corrupted_above_batch_24() -> AbstractContextManager[None]:
+    return last_sequence_corrupted_above_batch(24)
 
 
 @contextmanager

@@ -82,18 +82,14 @@ KILLS = [
         "LSTMCell.outputs.default_state",
         {"variant": "LSTMCell", "device": "cpu"},
     ),
-    Kill(
-        mutants.lstm_gates_i_f_swapped, test_values.test_output_values, "LSTM.outputs.values", values("LSTM")
-    ),
+    Kill(mutants.lstm_gates_i_f_swapped, test_values.test_output_values, "LSTM.outputs.values", values("LSTM")),
     Kill(
         mutants.lstm_gates_i_f_swapped,
         test_values.test_output_values,
         "LSTM_PROJ.outputs.values",
         values("LSTM_PROJ", F32),
     ),
-    Kill(
-        mutants.gru_update_gate_reversed, test_values.test_output_values, "GRU.outputs.values", values("GRU")
-    ),
+    Kill(mutants.gru_update_gate_reversed, test_values.test_output_values, "GRU.outputs.values", values("GRU")),
     Kill(
         mutants.rnn_relu_computes_tanh,
         test_values.test_output_values,
@@ -125,7 +121,7 @@ KILLS = [
         values("LSTM"),
     ),
     Kill(
-        lambda: mutants.last_sequence_corrupted_above_batch(24),
+        mutants.corrupted_above_batch_24,
         test_values.test_output_values,
         "GRU.outputs.values",
         values("GRU", F32),
