@@ -21,7 +21,7 @@ class Tier:
 
 
 TIERS = {
-    "default": Tier(seq_len=48, batch=64, hidden=64, input=48, layers=3, steps=160),
+    "default": Tier(seq_len=48, batch=128, hidden=64, input=48, layers=3, steps=160),
     "thorough": Tier(seq_len=256, batch=256, hidden=256, input=128, layers=4, steps=1024),
 }
 

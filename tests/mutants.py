@@ -153,20 +153,27 @@ def float64_computed_in_float32() -> Iterator[None]:
 
 
 @contextmanager
-def last_sequence_corrupted_above_batch(threshold: int) -> Iterator[None]:
-    """Like a kernel that switches to a broken code path for batches larger than `threshold`."""
+def corrupted_when(dimension: str, broken: Callable[[int], bool]) -> Iterator[None]:
+    """Like a kernel that takes a broken code path for some sizes: when broken(size) holds.
+
+    `dimension` is "batch" (1 for unbatched input), "seq_len" or "features" (D*H_out).
+    """
 
     def corrupt(real: Kernel) -> Kernel:
         def kernel(*args):
             result = real(*args)
             if _is_packed(args):
                 return result
-            batch_first = args[-1]
-            output = result[0]
-            if output.shape[0 if batch_first else 1] <= threshold:
+            output, batch_first = result[0], args[-1]
+            sizes = {
+                "batch": output.shape[0 if batch_first else 1],
+                "seq_len": output.shape[1 if batch_first else 0],
+                "features": output.shape[-1],
+            }
+            if not broken(sizes[dimension]):
                 return result
             output = output.clone()
-            (output[-1] if batch_first else output[:, -1]).add_(0.05)
+            output[..., -1] += 0.05
             return (output, *result[1:])
 
         return kernel
@@ -175,8 +182,26 @@ def last_sequence_corrupted_above_batch(threshold: int) -> Iterator[None]:
         yield
 
 
-def corrupted_above_batch_24() -> AbstractContextManager[None]:
-    return last_sequence_corrupted_above_batch(24)
+def corrupted_above_batch_100() -> AbstractContextManager[None]:
+    """The shape of a real ROCm LSTM bug, which appeared only for batches larger than 100."""
+    return corrupted_when("batch", lambda n: n > 100)
+
+
+def corrupted_above_seq_len_40() -> AbstractContextManager[None]:
+    return corrupted_when("seq_len", lambda n: n > 40)
+
+
+def corrupted_above_features_48() -> AbstractContextManager[None]:
+    return corrupted_when("features", lambda n: n > 48)
+
+
+def corrupted_at_batch_1() -> AbstractContextManager[None]:
+    """A broken path for the smallest batch only: a batch of one, or an unbatched input."""
+    return corrupted_when("batch", lambda n: n == 1)
+
+
+def corrupted_at_seq_len_1() -> AbstractContextManager[None]:
+    return corrupted_when("seq_len", lambda n: n == 1)
 
 
 @contextmanager
