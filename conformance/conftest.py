@@ -34,11 +34,12 @@ def kernel(request: pytest.FixtureRequest):
     device, dtype, variant = params.get("device"), params.get("dtype"), params.get("variant")
     if device is not None and (reason := devices.unavailable_reason(device)):
         pytest.skip(reason)
-    if device is not None and isinstance(dtype, torch.dtype) and variant is not None:
-        if reason := dtypes.unsupported_reason(device, dtype, variant):
-            pytest.skip(reason)
-    if params.get("tf32") and device is not None and torch.device(device).type != "cuda":
-        pytest.skip("TF32 applies to CUDA matmuls only")
+    supported = device is None or not isinstance(dtype, torch.dtype) or variant is None
+    if not supported and (reason := dtypes.unsupported_reason(device, dtype, variant)):
+        pytest.skip(reason)
+    only = request.node.get_closest_marker("device_types")
+    if only and device is not None and torch.device(device).type not in only.args:
+        pytest.skip(only.kwargs.get("reason", f"this claim concerns {', '.join(only.args)} devices only"))
     choice = getattr(request, "param", None)
     with precision.kernels(choice), precision.tf32(params.get("tf32", False)):
         yield choice

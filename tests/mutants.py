@@ -332,3 +332,22 @@ def default_state_not_zero() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(rnn_module, "torch", fake_torch)
         yield
+
+
+@contextmanager
+def every_other_call_perturbed() -> Iterator[None]:
+    """A device whose kernels disagree with the CPU's: every second call is off by 0.05."""
+    calls = [0]
+
+    def alternate(real: Kernel) -> Kernel:
+        def kernel(*args):
+            result = real(*args)
+            calls[0] += 1
+            if calls[0] % 2 or _is_packed(args):
+                return result
+            return (result[0] + 0.05, *result[1:])
+
+        return kernel
+
+    with kernels(lstm=alternate, gru=alternate, rnn_tanh=alternate, rnn_relu=alternate):
+        yield

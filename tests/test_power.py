@@ -15,7 +15,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from conformance import test_parameters, test_values
+from conformance import test_devices, test_parameters, test_values
 from conformance.compare import ConformanceError
 
 from . import mutants
@@ -40,6 +40,12 @@ def values(variant: str, dtype: torch.dtype = F64) -> dict[str, object]:
 
 
 KILLS = [
+    Kill(
+        mutants.every_other_call_perturbed,
+        test_devices.test_device_matches_cpu,
+        "LSTM.devices.parity",
+        {"variant": "LSTM", "dtype": F32, "device": "cpu"},
+    ),
     Kill(
         mutants.bias_hh_registered_first,
         test_parameters.test_parameter_names_and_order,

@@ -1,0 +1,48 @@
+"""Devices: the same module and inputs give the same results on a device as on the CPU."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from .actual import torch_outputs
+from .claims import claim
+from .compare import assert_values
+from .dtypes import DTYPES, unsupported_reason
+from .gradient_cases import gradient_cases, torch_gradients
+from .oracle import expected_outputs
+from .tolerances import forward_allowed, gradient_tolerance
+from .variants import VARIANTS
+
+PARITY = claim(
+    "devices.parity",
+    "A module moved to another device with .to(device) computes the same outputs and gradients as on the "
+    "CPU, within the dtype's tolerance.",
+)
+
+
+@PARITY.mark
+@pytest.mark.device_types("cuda", "mps", "xpu", "hpu", "privateuseone", reason="parity compares a device with the CPU")
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(data=st.data())
+def test_device_matches_cpu(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
+    if unsupported_reason("cpu", dtype, variant):
+        pytest.skip(f"the CPU cannot run {variant} in {dtype} to compare with")
+    example = data.draw(gradient_cases(variant, dtype, device), label="example")
+    on_device, on_cpu = example.case, replace(example.case, device="cpu")
+    expected = expected_outputs(on_device)
+    allowed = forward_allowed(on_device, expected)
+    device_outputs = torch_outputs(replace(on_device, lengths=None))
+    for name, cpu_value in torch_outputs(replace(on_cpu, lengths=None)).items():
+        twice = 2 * allowed[name]
+        assert_values(PARITY, variant, name, device_outputs[name], cpu_value, twice, on_device, "the CPU")
+    if dtype in (torch.float64, torch.float32):
+        tol = 2 * gradient_tolerance(on_device.spec, on_device.seq_len, dtype)
+        cpu_grads = torch_gradients(replace(example, case=on_cpu))
+        for name, grad in torch_gradients(example).items():
+            assert_values(PARITY, variant, f"grad {name}", grad, cpu_grads[name], tol, on_device, "the CPU")
