@@ -17,9 +17,7 @@ def random_params(spec: Spec, rng: np.random.Generator) -> Params:
     return {name: rng.uniform(-1.0, 1.0, shape) for name, shape in parameter_table(spec)}
 
 
-def random_states(
-    spec: Spec, rng: np.random.Generator, batch: int | None
-) -> tuple[np.ndarray, np.ndarray | None]:
+def random_states(spec: Spec, rng: np.random.Generator, batch: int | None) -> tuple[np.ndarray, np.ndarray | None]:
     """(h0, c0) of a full module, from U(-1, 1); c0 is None but for LSTM; batch None means unbatched."""
     lead = (spec.directions * spec.num_layers,) + (() if batch is None else (batch,))
     h0 = rng.uniform(-1.0, 1.0, lead + (spec.out_size,))
@@ -55,9 +53,7 @@ def assert_close(actual: np.ndarray | None, expected: np.ndarray | None, what: s
     """Float64 agreement to about 1e-12, for results computed along different but equivalent paths."""
     assert (actual is None) == (expected is None), f"{what} should be None in both or in neither"
     if actual is not None:
-        assert actual.shape == expected.shape, (
-            f"{what} should have shape {expected.shape}, not {actual.shape}"
-        )
+        assert actual.shape == expected.shape, f"{what} should have shape {expected.shape}, not {actual.shape}"
         np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL, err_msg=f"{what} should agree")
 
 
@@ -65,7 +61,5 @@ def assert_same(actual: np.ndarray | None, expected: np.ndarray | None, what: st
     """Exact agreement, for results computed by the very same operations."""
     assert (actual is None) == (expected is None), f"{what} should be None in both or in neither"
     if actual is not None:
-        assert actual.shape == expected.shape, (
-            f"{what} should have shape {expected.shape}, not {actual.shape}"
-        )
+        assert actual.shape == expected.shape, f"{what} should have shape {expected.shape}, not {actual.shape}"
         np.testing.assert_array_equal(actual, expected, err_msg=f"{what} should be identical")

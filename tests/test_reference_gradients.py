@@ -119,9 +119,7 @@ def check_against_finite_differences(case: Case) -> None:
 
     for name, grad in grads.items():
         assert grad.shape == arrays[name].shape, name
-        np.testing.assert_allclose(
-            grad, numeric_gradient(loss, arrays[name]), rtol=RTOL, atol=ATOL, err_msg=name
-        )
+        np.testing.assert_allclose(grad, numeric_gradient(loss, arrays[name]), rtol=RTOL, atol=ATOL, err_msg=name)
 
 
 def spec(kind: str, input_size: int = 2, hidden_size: int = 2, **kwargs: object) -> reference.Spec:
@@ -135,12 +133,8 @@ MODULE_CASES = {
     "lstm_proj": Case(spec("LSTM", 3, 3, proj_size=2)),
     "gru": Case(spec("GRU")),
     "rnn_tanh_2_layers_bidirectional": Case(spec("RNN", num_layers=2, bidirectional=True)),
-    "rnn_relu_2_layers_bidirectional": Case(
-        spec("RNN", nonlinearity="relu", num_layers=2, bidirectional=True)
-    ),
-    "lstm_proj_2_layers_bidirectional": Case(
-        spec("LSTM", 2, 3, proj_size=1, num_layers=2, bidirectional=True)
-    ),
+    "rnn_relu_2_layers_bidirectional": Case(spec("RNN", nonlinearity="relu", num_layers=2, bidirectional=True)),
+    "lstm_proj_2_layers_bidirectional": Case(spec("LSTM", 2, 3, proj_size=1, num_layers=2, bidirectional=True)),
     "gru_2_layers_bidirectional": Case(spec("GRU", num_layers=2, bidirectional=True)),
     "rnn_no_bias": Case(spec("RNN", bias=False, num_layers=2)),
     "lstm_proj_no_bias": Case(spec("LSTM", 2, 3, proj_size=1, bias=False, bidirectional=True)),
@@ -148,17 +142,13 @@ MODULE_CASES = {
     "lstm_batch_first": Case(spec("LSTM", batch_first=True, bidirectional=True)),
     "gru_batch_first": Case(spec("GRU", batch_first=True, num_layers=2)),
     "rnn_unbatched": Case(spec("RNN", bidirectional=True), unbatched=True),
-    "lstm_proj_unbatched_batch_first": Case(
-        spec("LSTM", 2, 3, proj_size=2, batch_first=True), unbatched=True
-    ),
+    "lstm_proj_unbatched_batch_first": Case(spec("LSTM", 2, 3, proj_size=2, batch_first=True), unbatched=True),
     "rnn_relu_lengths": Case(spec("RNN", nonlinearity="relu", bidirectional=True), lengths=(2, 3, 1)),
     "lstm_proj_lengths": Case(spec("LSTM", 2, 3, proj_size=2, bidirectional=True), lengths=(1, 3, 2)),
     "gru_lengths_batch_first": Case(spec("GRU", batch_first=True, bidirectional=True), lengths=(3, 1, 2)),
     "rnn_dropout": Case(spec("RNN", num_layers=3), dropout=True),
     "lstm_dropout_bidirectional": Case(spec("LSTM", num_layers=2, bidirectional=True), dropout=True),
-    "gru_dropout_lengths": Case(
-        spec("GRU", num_layers=2, bidirectional=True), dropout=True, lengths=(1, 3, 2)
-    ),
+    "gru_dropout_lengths": Case(spec("GRU", num_layers=2, bidirectional=True), dropout=True, lengths=(1, 3, 2)),
     "gru_dropout_unbatched": Case(spec("GRU", num_layers=2), dropout=True, unbatched=True),
     "lstm_zero_state": Case(spec("LSTM", bidirectional=True), omit_state=True),
     "gru_zero_state_lengths": Case(spec("GRU", num_layers=2), omit_state=True, lengths=(2, 1, 3)),
@@ -246,9 +236,7 @@ def torch_gradients(case: Case, arrays: Arrays, upstream: Upstream) -> Arrays:
 def test_gradients_match_torch_autograd(case: Case) -> None:
     rng = np.random.default_rng(case.seed)
     arrays = make_inputs(case, rng)
-    upstream = [
-        None if out is None else rng.normal(size=out.shape) for out in run_forward(case, arrays, None)
-    ]
+    upstream = [None if out is None else rng.normal(size=out.shape) for out in run_forward(case, arrays, None)]
     expected = torch_gradients(case, arrays, upstream)
     grads = analytic_gradients(case, arrays, None, upstream)
     assert set(grads) == set(expected)

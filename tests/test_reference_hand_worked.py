@@ -98,12 +98,8 @@ def test_rnn_two_element_step_uses_rows_of_the_weights() -> None:
     got = rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh)
 
     assert got.shape == (2, 2), "a batch of two rows should give two rows of h'"
-    assert got[0].tolist() == [approx(expected_0), approx(expected_1)], (
-        "h'_j should be tanh of row j of W x + b"
-    )
-    assert got[1].tolist() == [approx(v) for v in expected_at_rest], (
-        "a zero row should give tanh(b_ih + b_hh)"
-    )
+    assert got[0].tolist() == [approx(expected_0), approx(expected_1)], "h'_j should be tanh of row j of W x + b"
+    assert got[1].tolist() == [approx(v) for v in expected_at_rest], "a zero row should give tanh(b_ih + b_hh)"
 
 
 LSTM_SCALAR = {
@@ -199,13 +195,9 @@ def test_lstm_with_projection_is_worked_by_hand() -> None:
     )
 
     c_approx = [approx(c) for c in c_expected]
-    assert h_raw.shape == (1, 1) and h_raw[0, 0] == approx(h_expected), (
-        "lstm_cell should give W_hr (o * tanh(c'))"
-    )
+    assert h_raw.shape == (1, 1) and h_raw[0, 0] == approx(h_expected), "lstm_cell should give W_hr (o * tanh(c'))"
     assert c_raw.tolist() == [c_approx], "lstm_cell's c' should keep hidden_size features"
-    assert output.shape == (1, 1) and output[0, 0] == approx(h_expected), (
-        "the output should have proj_size features"
-    )
+    assert output.shape == (1, 1) and output[0, 0] == approx(h_expected), "the output should have proj_size features"
     assert h_n.shape == (1, 1) and h_n[0, 0] == approx(h_expected), "h_n should have proj_size features"
     assert c_n.shape == (1, 2) and c_n[0].tolist() == c_approx, "c_n should keep hidden_size features"
 
@@ -237,9 +229,7 @@ def test_gru_scalar_step_is_worked_by_hand() -> None:
 
     raw = gru_cell(np.array([[0.7]]), np.array([[0.5]]), *GRU_SCALAR.values())
     h_cell, c_cell = cell_forward(Spec("GRUCell", 1, 1), GRU_SCALAR, np.array([0.7]), np.array([0.5]))
-    output, h_n, c_n = forward(
-        Spec("GRU", 1, 1), with_layer_suffix(GRU_SCALAR), np.array([[0.7]]), np.array([[0.5]])
-    )
+    output, h_n, c_n = forward(Spec("GRU", 1, 1), with_layer_suffix(GRU_SCALAR), np.array([[0.7]]), np.array([[0.5]]))
 
     assert raw[0, 0] == approx(expected), "gru_cell should agree with the hand-worked step"
     assert h_cell[0] == approx(expected) and c_cell is None, "GRUCell should agree and have no cell state"
@@ -275,9 +265,7 @@ def test_zero_weights_give_the_activation_of_the_summed_biases(kind: str, nonlin
         )
         states = np.concatenate([output, h_n])
 
-    assert_same(
-        states, np.broadcast_to(expected, states.shape), f"every {nonlinearity} state of zero weights"
-    )
+    assert_same(states, np.broadcast_to(expected, states.shape), f"every {nonlinearity} state of zero weights")
 
 
 def test_lstm_with_large_forget_bias_and_closed_input_gate_carries_c_unchanged() -> None:

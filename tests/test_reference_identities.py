@@ -63,9 +63,7 @@ def rows(states: np.ndarray | None, start: int, stop: int) -> np.ndarray | None:
 
 
 @given(spec=specs(num_layers=st.just(2)), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
-def test_two_layer_stack_equals_two_single_layer_runs_composed(
-    spec: Spec, seq_len: int, batch: int, seed: int
-) -> None:
+def test_two_layer_stack_equals_two_single_layer_runs_composed(spec: Spec, seq_len: int, batch: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     params = random_params(spec, rng)
     h0, c0 = random_states(spec, rng, batch)
@@ -76,9 +74,7 @@ def test_two_layer_stack_equals_two_single_layer_runs_composed(
 
     output, h_n, c_n = forward(spec, params, x, h0, c0)
     out_0, h_0, c_0 = forward(first, layer_as_first(params, 0), x, rows(h0, 0, d), rows(c0, 0, d))
-    out_1, h_1, c_1 = forward(
-        second, layer_as_first(params, 1), out_0, rows(h0, d, 2 * d), rows(c0, d, 2 * d)
-    )
+    out_1, h_1, c_1 = forward(second, layer_as_first(params, 1), out_0, rows(h0, d, 2 * d), rows(c0, d, 2 * d))
 
     assert_same(output, out_1, "the stack's output and the second layer's output on the first's")
     assert_same(h_n, np.concatenate([h_0, h_1]), "h_n and the layers' final states, layer-major")
@@ -101,22 +97,14 @@ def test_each_direction_equals_a_unidirectional_run(spec: Spec, seq_len: int, ba
     h_out = spec.out_size
 
     output, h_n, c_n = forward(spec, params, x, h0, c0)
-    fwd_out, fwd_h, fwd_c = forward(
-        one_way, layer_as_first(params, 0, reverse=False), x, h0[:1], rows(c0, 0, 1)
-    )
-    rev_out, rev_h, rev_c = forward(
-        one_way, layer_as_first(params, 0, reverse=True), x[::-1], h0[1:], rows(c0, 1, 2)
-    )
+    fwd_out, fwd_h, fwd_c = forward(one_way, layer_as_first(params, 0, reverse=False), x, h0[:1], rows(c0, 0, 1))
+    rev_out, rev_h, rev_c = forward(one_way, layer_as_first(params, 0, reverse=True), x[::-1], h0[1:], rows(c0, 1, 2))
 
     assert_close(output[..., :h_out], fwd_out, "output features [:H_out] and the forward-only run")
-    assert_close(
-        output[..., h_out:], rev_out[::-1], "output features [H_out:] and the reversed sequence's run"
-    )
+    assert_close(output[..., h_out:], rev_out[::-1], "output features [H_out:] and the reversed sequence's run")
     assert_close(h_n, np.concatenate([fwd_h, rev_h]), "h_n rows and the two directions' final states")
     if spec.has_cell_state:
-        assert_close(
-            c_n, np.concatenate([fwd_c, rev_c]), "c_n rows and the two directions' final cell states"
-        )
+        assert_close(c_n, np.concatenate([fwd_c, rev_c]), "c_n rows and the two directions' final cell states")
 
 
 @given(spec=specs(), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
@@ -157,9 +145,7 @@ def test_unbatched_input_equals_a_batch_of_one(spec: Spec, seq_len: int, seed: i
     padding=st.integers(0, 1),
     seed=SEEDS,
 )
-def test_lengths_equal_running_each_sequence_alone(
-    spec: Spec, lengths: list[int], padding: int, seed: int
-) -> None:
+def test_lengths_equal_running_each_sequence_alone(spec: Spec, lengths: list[int], padding: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     params = random_params(spec, rng)
     batch = len(lengths)
@@ -209,9 +195,7 @@ def test_dropout_masks_of_ones_change_nothing(spec: Spec, seq_len: int, batch: i
 
 
 @given(spec=specs(num_layers=st.just(2)), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
-def test_zero_dropout_mask_makes_the_second_layer_read_zeros(
-    spec: Spec, seq_len: int, batch: int, seed: int
-) -> None:
+def test_zero_dropout_mask_makes_the_second_layer_read_zeros(spec: Spec, seq_len: int, batch: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     params = random_params(spec, rng)
     h0, c0 = random_states(spec, rng, batch)
@@ -229,9 +213,7 @@ def test_zero_dropout_mask_makes_the_second_layer_read_zeros(
     assert_same(h_n, np.concatenate([h_0, h_1]), "h_n and the first layer's with the zero-fed second's")
 
 
-@given(
-    spec=specs(num_layers=st.just(2), batch_first=st.booleans()), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS
-)
+@given(spec=specs(num_layers=st.just(2), batch_first=st.booleans()), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
 def test_dropout_mask_scales_the_time_major_output_the_next_layer_reads(
     spec: Spec, seq_len: int, batch: int, seed: int
 ) -> None:
@@ -247,9 +229,7 @@ def test_dropout_mask_scales_the_time_major_output_the_next_layer_reads(
 
     output, _, _ = forward(spec, params, caller_x, h0, c0, dropout_masks=[mask])
     out_0, _, _ = forward(first, layer_as_first(params, 0), x, rows(h0, 0, d), rows(c0, 0, d))
-    out_1, _, _ = forward(
-        second, layer_as_first(params, 1), out_0 * mask, rows(h0, d, 2 * d), rows(c0, d, 2 * d)
-    )
+    out_1, _, _ = forward(second, layer_as_first(params, 1), out_0 * mask, rows(h0, d, 2 * d), rows(c0, d, 2 * d))
 
     expected = out_1.swapaxes(0, 1) if spec.batch_first else out_1
     assert_close(output, expected, "the output and the second layer run on the masked first layer's output")
@@ -259,17 +239,13 @@ def test_dropout_mask_scales_the_time_major_output_the_next_layer_reads(
 def test_cell_equals_one_step_of_a_single_layer_module(spec: Spec, batch: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     params = random_params(spec, rng)
-    module = Spec(
-        spec.family, spec.input_size, spec.hidden_size, nonlinearity=spec.nonlinearity, bias=spec.bias
-    )
+    module = Spec(spec.family, spec.input_size, spec.hidden_size, nonlinearity=spec.nonlinearity, bias=spec.bias)
     x = rng.uniform(-1.0, 1.0, (batch, spec.input_size))
     h = rng.uniform(-1.0, 1.0, (batch, spec.hidden_size))
     c = rng.uniform(-1.0, 1.0, (batch, spec.hidden_size)) if spec.has_cell_state else None
 
     h_next, c_next = cell_forward(spec, params, x, h, c)
-    output, h_n, c_n = forward(
-        module, with_layer_suffix(params), x[None], h[None], None if c is None else c[None]
-    )
+    output, h_n, c_n = forward(module, with_layer_suffix(params), x[None], h[None], None if c is None else c[None])
 
     assert_same(h_next, output[0], "the cell's h' and the module's one output step")
     assert_same(h_next, h_n[0], "the cell's h' and the module's h_n")
@@ -326,9 +302,7 @@ def test_every_parameter_of_the_table_influences_the_result(spec: Spec, seed: in
     for name in params:
         nudged = params | {name: params[name] + 0.5}
         results = run(spec, nudged, np.random.default_rng(seed + 1))
-        changed = any(
-            a is not None and not np.array_equal(a, b) for a, b in zip(results, baseline, strict=True)
-        )
+        changed = any(a is not None and not np.array_equal(a, b) for a, b in zip(results, baseline, strict=True))
         assert changed, f"nudging {name} should change the result"
 
 
@@ -355,9 +329,7 @@ def test_output_shapes_match_what_forward_consumes_and_produces(
 
 
 @given(spec=specs(kinds=CELL_KINDS), batch=st.none() | BATCHES, seed=SEEDS)
-def test_output_shapes_match_what_cell_forward_consumes_and_produces(
-    spec: Spec, batch: int | None, seed: int
-) -> None:
+def test_output_shapes_match_what_cell_forward_consumes_and_produces(spec: Spec, batch: int | None, seed: int) -> None:
     rng = np.random.default_rng(seed)
     shapes = output_shapes(spec, 1, batch)
     lead = () if batch is None else (batch,)
