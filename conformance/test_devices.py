@@ -14,6 +14,7 @@ from .claims import claim
 from .compare import assert_values
 from .dtypes import DTYPES, unsupported_reason
 from .gradient_cases import gradient_cases, torch_gradients
+from .gradient_reproducer import assert_gradient
 from .oracle import expected_outputs
 from .tolerances import forward_allowed, gradient_tolerance
 from .variants import VARIANTS
@@ -45,4 +46,4 @@ def test_device_matches_cpu(variant: str, dtype: torch.dtype, device: str, data:
         tol = 2 * gradient_tolerance(on_device.spec, on_device.seq_len, dtype)
         cpu_grads = torch_gradients(replace(example, case=on_cpu))
         for name, grad in torch_gradients(example).items():
-            assert_values(PARITY, variant, f"grad {name}", grad, cpu_grads[name], tol, on_device, "the CPU")
+            assert_gradient(PARITY, variant, name, grad, cpu_grads[name], tol, example, "the CPU")

@@ -60,8 +60,11 @@ def gradient_tolerance(spec: Spec, seq_len: int, dtype: torch.dtype) -> float:
 
         bound = SAFETY * eps(dtype) * 2 * chain_length * UPSTREAM * (1 + |expected|)
 
-    In float64 the bound stays near 1e-11 for the sizes gradients are drawn at, while a backward
-    pass computed in float32 errs by about 1e-7: it cannot pass.
+    The reductions over the batch and the time steps that accumulate parameter gradients are part
+    of the same chains. Measured on real torch over several thousand examples of every variant,
+    both dtypes and both size tiers, the largest error was about 2 * eps * chain_length, a thirtieth
+    of the bound. In float64 the bound stays below 1e-11 at the sizes gradients are drawn at, while
+    a backward pass computed in float32 errs by 1e-7 or more relative: it cannot pass.
     """
     return SAFETY * eps(dtype) * 2 * chain_length(spec, seq_len) * UPSTREAM
 

@@ -1,0 +1,50 @@
+"""Gradients: torch's autograd through the recurrent kernels equals backpropagation of the equations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from .claims import claim
+from .dtypes import EXACT_DTYPES
+from .gradient_cases import GradientCase, expected_gradients, gradient_cases, relu_preactivations, torch_gradients
+from .gradient_reproducer import assert_gradient
+from .tolerances import forward_tolerance, gradient_tolerance
+from .variants import VARIANTS
+
+VALUES = claim(
+    "gradients.values",
+    "Autograd through the module gives the gradients of the documented equations: for any upstream "
+    "gradients of output, h_n and c_n (h' and c' for cells), the gradients with respect to the input, "
+    "h_0 and c_0 (when given) and every parameter are those of backpropagation through time.",
+)
+RELU_MARGIN = 4.0
+"""Relu's derivative jumps at 0. An example is skipped when a pre-activation lies within RELU_MARGIN
+forward tolerances of 0, relative to the magnitude of its terms: torch's rounding could put it on the
+other side of the kink from the reference's."""
+
+
+def away_from_relu_kink(example: GradientCase) -> bool:
+    case = example.case
+    if case.spec.nonlinearity != "relu":
+        return True
+    pre, magnitude = relu_preactivations(case)
+    margin = RELU_MARGIN * forward_tolerance(case.spec, case.seq_len, case.dtype) * (1.0 + magnitude)
+    return bool(np.all(np.abs(pre) > margin))
+
+
+@VALUES.mark
+@pytest.mark.parametrize("dtype", EXACT_DTYPES, ids=str)
+@pytest.mark.parametrize("variant", VARIANTS)
+@given(data=st.data())
+def test_gradient_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
+    example = data.draw(gradient_cases(variant, dtype, device), label="example")
+    assume(away_from_relu_kink(example))
+    actual = torch_gradients(example)
+    expected = expected_gradients(example)
+    tol = gradient_tolerance(example.case.spec, example.case.seq_len, dtype)
+    for name in example.compared:
+        assert_gradient(VALUES, variant, name, actual[name], expected[name], tol, example)
