@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -16,6 +18,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.getoption("conformance_profile"), config.getoption("max_examples")
     )
     config.stash[DEVICES] = devices.parse(config.getoption("device"))
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        # xdist workers share the cores; torch's own threads would oversubscribe them and spin.
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(worker["workercount"])))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
