@@ -29,6 +29,28 @@ def assert_equal(
         fail(claim, variant, f"{what} is {actual!r}, the documentation says {expected!r}", case)
 
 
+def allowance(tol: float | np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """tol * (1 + |expected|) for a scalar tol; an array tol is each element's absolute allowance."""
+    return tol * (1.0 + np.abs(expected)) if np.isscalar(tol) else np.broadcast_to(tol, expected.shape)
+
+
+def difference(name: str, actual: np.ndarray, expected: np.ndarray, allowed: np.ndarray, expected_from: str) -> str:
+    """The finding for the first element outside its allowance, or "" if there is none."""
+    if actual.shape != expected.shape:
+        return f"{name} has shape {actual.shape}, {expected_from} {expected.shape}"
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(actual - expected) <= allowed)
+    if not bad.any():
+        return ""
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    a, e = float(actual[first]), float(expected[first])
+    return (
+        f"{name}[{', '.join(map(str, first))}] is {a!r} from torch, {e!r} from {expected_from} "
+        f"(difference {abs(a - e):.3g}, allowed {allowed[first]:.3g}); "
+        f"{int(bad.sum())} of {bad.size} elements differ"
+    )
+
+
 def assert_values(
     claim: Claim,
     variant: str | None,
@@ -39,28 +61,8 @@ def assert_values(
     case: Case,
     expected_from: str = "the reference",
 ) -> None:
-    """|actual - expected| <= tol * (1 + |expected|) for every element of output `name`, same shape.
-
-    A `tol` given as an array is the absolute allowance of each element instead.
-    """
-    if actual.shape != expected.shape:
-        fail(claim, variant, f"{name} has shape {actual.shape}, {expected_from} {expected.shape}", case)
-    allowed = tol * (1.0 + np.abs(expected)) if np.isscalar(tol) else np.broadcast_to(tol, expected.shape)
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.abs(actual - expected) <= allowed)
-    if not bad.any():
-        return
-    first = tuple(int(i) for i in np.argwhere(bad)[0])
-    a, e = actual[first], expected[first]
-    finding = (
-        f"{name}[{', '.join(map(str, first))}] is {a!r} from torch, {e!r} from {expected_from} "
-        f"(difference {abs(a - e):.3g}, allowed {allowed[first]:.3g}); "
-        f"{int(bad.sum())} of {bad.size} elements differ"
-    )
-    fail(
-        claim,
-        variant,
-        finding,
-        case,
-        snippet(case, name, expected, tol if np.isscalar(tol) else (0.0, float(np.max(tol)))),
-    )
+    """Every element of output `name` within compare.allowance(tol) of the expected, same shape."""
+    allowed = allowance(tol, expected)
+    if finding := difference(name, actual, expected, allowed, expected_from):
+        tolerances = tol if np.isscalar(tol) else (0.0, float(np.max(tol)))
+        fail(claim, variant, finding, case, snippet(case, name, expected, tolerances))

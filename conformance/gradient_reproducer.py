@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .claims import Claim
-from .compare import fail
+from .compare import allowance, difference, fail
 from .gradient_cases import GradientCase
 from .reproducer import INLINE_LIMIT, literal
 
@@ -24,26 +24,14 @@ def assert_gradient(
     example: GradientCase,
     expected_from: str = "the reference",
 ) -> None:
-    """|actual - expected| <= tol * (1 + |expected|) everywhere, as compare.assert_values, for gradient `name`.
+    """Every element of gradient `name` within compare.allowance(tol) of the expected, same shape.
 
     The failure's reproducer backpropagates the example's upstream gradients through torch.
     """
-    label = f"grad {name}"
-    if actual.shape != expected.shape:
-        fail(claim, variant, f"{label} has shape {actual.shape}, {expected_from} {expected.shape}", example.case)
-    allowed = tol * (1.0 + np.abs(expected))
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.abs(actual - expected) <= allowed)
-    if not bad.any():
-        return
-    first = tuple(int(i) for i in np.argwhere(bad)[0])
-    a, e = float(actual[first]), float(expected[first])
-    finding = (
-        f"{label}[{', '.join(map(str, first))}] is {a!r} from torch, {e!r} from {expected_from} "
-        f"(difference {abs(a - e):.3g}, allowed {allowed[first]:.3g}); {int(bad.sum())} of {bad.size} "
-        f"elements differ (random upstream gradients on {', '.join(example.upstream)})"
-    )
-    fail(claim, variant, finding, example.case, gradient_snippet(example, name, expected, tol))
+    allowed = allowance(tol, expected)
+    if finding := difference(f"grad {name}", actual, expected, allowed, expected_from):
+        finding += f" (random upstream gradients on {', '.join(example.upstream)})"
+        fail(claim, variant, finding, example.case, gradient_snippet(example, name, expected, tol))
 
 
 def gradient_snippet(example: GradientCase, compared: str, expected: np.ndarray, tol: float) -> str:
