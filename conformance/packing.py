@@ -31,63 +31,12 @@ from reference import Spec
 from . import sizes
 from .actual import module_for
 from .case import Case, make_case
-from .strategies import Inputs, dimension, weights
+from .strategies import BOOLEANS, SEEDS, Inputs, dimension, optional_dimension, specs, weights
 from .torch_modules import call, outputs, tensor, to_numpy
-from .variants import VARIANTS
 
 CAP_DIVISOR = 4
 
 METHODS = ("pack_padded_sequence", "pack_sequence")
-
-SEEDS = st.integers(0, 2**32 - 1)
-WEIGHTS = weights()
-BOOLEANS = st.booleans()
-DROPOUTS = st.sampled_from([0.0, 0.5, 1.0])
-
-
-# Cheap draws -------------------------------------------------------------------------------
-
-
-@cache
-def sized(upper: int) -> st.SearchStrategy[int]:
-    """strategies.dimension(upper), built once."""
-    return dimension(upper)
-
-
-@cache
-def _hidden_sizes(upper: int, least: int) -> st.SearchStrategy[int]:
-    return dimension(upper).filter(lambda h: h >= least)
-
-
-@cache
-def _proj_sizes(hidden: int) -> st.SearchStrategy[int]:
-    return st.integers(1, hidden - 1)
-
-
-@cache
-def full_specs(variant: str) -> st.SearchStrategy[Spec]:
-    """strategies.specs(variant) for a full-module variant, drawing from strategies built once."""
-
-    @st.composite
-    def draw_spec(draw: st.DrawFn) -> Spec:
-        tier = sizes.current()
-        fixed = VARIANTS[variant]
-        spec = Spec(
-            kind=str(fixed["kind"]),
-            nonlinearity=str(fixed.get("nonlinearity", "tanh")),
-            input_size=draw(sized(tier.input), label="input_size"),
-            hidden_size=draw(_hidden_sizes(tier.hidden, 2 if variant == "LSTM_PROJ" else 1), label="hidden_size"),
-            bias=draw(BOOLEANS, label="bias"),
-            num_layers=draw(sized(tier.layers), label="num_layers"),
-            bidirectional=draw(BOOLEANS, label="bidirectional"),
-            batch_first=draw(BOOLEANS, label="batch_first"),
-            dropout=draw(DROPOUTS, label="dropout"),
-        )
-        if variant == "LSTM_PROJ":
-            spec = spec.with_(proj_size=draw(_proj_sizes(spec.hidden_size), label="proj_size"))
-        return spec
-
-    return draw_spec()
 
 
 def input_shapes(
@@ -98,15 +47,10 @@ def input_shapes(
     batched=False lets batch be None (unbatched input); hx pins whether h0 (and c0) are given.
     """
     most = max(1, sizes.current().steps // (spec.num_layers * spec.directions))
-    seq = draw(sized(min(seq_len, most)), label="seq_len")
-    size = draw(sized(batch) if batched else _optional(batch), label="batch")
+    seq = draw(dimension(min(seq_len, most)), label="seq_len")
+    size = draw(dimension(batch) if batched else optional_dimension(batch), label="batch")
     given = draw(BOOLEANS, label="hx given") if hx is None else hx
     return Inputs(seq, size, given, draw(SEEDS, label="input seed"))
-
-
-@cache
-def _optional(upper: int) -> st.SearchStrategy[int | None]:
-    return st.none() | dimension(upper)
 
 
 # Packed cases ------------------------------------------------------------------------------
@@ -169,10 +113,10 @@ def packed_cases(
     h0 (and c0) are given. Lengths are drawn in the caller's order; ties are common.
     """
     tier = sizes.current()
-    spec = draw(full_specs(variant), label="spec")
+    spec = draw(specs(variant), label="spec")
     cap_seq, cap_batch = tier.seq_len // CAP_DIVISOR, tier.batch // CAP_DIVISOR
     shape = input_shapes(draw, spec, cap_seq, cap_batch, batched=True, hx=hx)
-    case = make_case(spec, shape, draw(WEIGHTS, label="weights"), dtype, device)
+    case = make_case(spec, shape, draw(weights(), label="weights"), dtype, device)
     packing = draw(packings(longest_first), label="packing")
     lengths = draw(lengths_strategy(shape.batch, shape.seq_len, packing.enforce_sorted), label="lengths")
     return replace(case, lengths=lengths), packing

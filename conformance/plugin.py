@@ -115,7 +115,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for entry in entries:
         if entry not in used and any(claim_of(i) for i in items):
             warnings.warn(
-                pytest.PytestConfigWarning(f"xfails entry {entry.pattern!r} ({entry.where}) matches no check"),
+                pytest.PytestConfigWarning(
+                    f"xfails entry {entry.pattern!r} ({entry.where}) matches no check collected in this run"
+                ),
                 stacklevel=1,
             )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from hypothesis import strategies as st
@@ -12,37 +13,60 @@ from reference import Spec
 from . import examples, sizes
 from .variants import VARIANTS
 
+SEEDS = st.integers(0, 2**32 - 1)
+BOOLEANS = st.booleans()
+DROPOUTS = st.sampled_from([0.0, 0.5, 1.0])
 
-def dimension(upper: int) -> st.SearchStrategy[int]:
-    """A size that is usually small, often in the tens, and reaches `upper`."""
-    small = st.integers(1, min(4, upper))
-    return st.one_of(small, st.integers(1, upper)) if upper > 4 else small
+# Strategies are built once per argument (functools.cache): building them anew on every draw
+# costs more than drawing from them.
+
+
+@cache
+def dimension(upper: int, least: int = 1) -> st.SearchStrategy[int]:
+    """A size in [least, upper] that is usually small, often in the tens, and reaches `upper`."""
+    small = st.integers(least, max(least, min(4, upper)))
+    return st.one_of(small, st.integers(least, upper)) if upper > 4 else small
+
+
+@cache
+def optional_dimension(upper: int) -> st.SearchStrategy[int | None]:
+    """None (an unbatched input) or a dimension."""
+    return st.none() | dimension(upper)
+
+
+@cache
+def projections(hidden_size: int) -> st.SearchStrategy[int]:
+    return st.integers(1, hidden_size - 1)
+
+
+@cache
+def specs(variant: str) -> st.SearchStrategy[Spec]:
+    """Every constructor argument of `variant`, drawn within the current size tier."""
+    return _specs(variant)
 
 
 @st.composite
-def specs(draw: st.DrawFn, variant: str) -> Spec:
-    """Every constructor argument of `variant`, drawn within the current size tier."""
+def _specs(draw: st.DrawFn, variant: str) -> Spec:
     examples.note()
     tier = sizes.current()
     fixed = VARIANTS[variant]
-    hidden_min = 2 if variant == "LSTM_PROJ" else 1
     spec = Spec(
         kind=str(fixed["kind"]),
         nonlinearity=str(fixed.get("nonlinearity", "tanh")),
         input_size=draw(dimension(tier.input), label="input_size"),
-        hidden_size=draw(dimension(tier.hidden).filter(lambda h: h >= hidden_min), label="hidden_size"),
-        bias=draw(st.booleans(), label="bias"),
+        hidden_size=draw(dimension(tier.hidden, 2 if variant == "LSTM_PROJ" else 1), label="hidden_size"),
+        bias=draw(BOOLEANS, label="bias"),
     )
     if spec.is_cell:
         return spec
     spec = spec.with_(
         num_layers=draw(dimension(tier.layers), label="num_layers"),
-        bidirectional=draw(st.booleans(), label="bidirectional"),
-        batch_first=draw(st.booleans(), label="batch_first"),
-        dropout=draw(st.sampled_from([0.0, 0.5, 1.0]), label="dropout"),
+        bidirectional=draw(BOOLEANS, label="bidirectional"),
+        batch_first=draw(BOOLEANS, label="batch_first"),
+        dropout=draw(DROPOUTS, label="dropout"),
     )
     if variant == "LSTM_PROJ":
-        spec = spec.with_(proj_size=draw(st.integers(1, spec.hidden_size - 1), label="proj_size"))
+        spec = spec.with_(proj_size=draw(projections(spec.hidden_size), label="proj_size"))
     return spec
 
 
@@ -64,9 +88,9 @@ def inputs(draw: st.DrawFn, spec: Spec) -> Inputs:
     else:
         most = max(1, tier.steps // (spec.num_layers * spec.directions))
         seq_len = draw(dimension(min(tier.seq_len, most)), label="seq_len")
-    batch = draw(st.none() | dimension(tier.batch), label="batch")
-    hx = draw(st.booleans(), label="hx given")
-    return Inputs(seq_len, batch, hx, draw(st.integers(0, 2**32 - 1), label="input seed"))
+    batch = draw(optional_dimension(tier.batch), label="batch")
+    hx = draw(BOOLEANS, label="hx given")
+    return Inputs(seq_len, batch, hx, draw(SEEDS, label="input seed"))
 
 
 @dataclass(frozen=True)
@@ -82,17 +106,12 @@ class Weights:
     scale: float | None
 
 
+@cache
 def weights() -> st.SearchStrategy[Weights]:
-    return st.builds(
-        Weights,
-        seed=st.integers(0, 2**32 - 1),
-        scale=st.sampled_from([None, 0.5, 1.0, 4.0]),
-    )
+    return st.builds(Weights, seed=SEEDS, scale=st.sampled_from([None, 0.5, 1.0, 4.0]))
 
 
-def drawn_parameters(
-    spec: Spec, table: list[tuple[str, tuple[int, ...]]], w: Weights
-) -> dict[str, np.ndarray]:
+def drawn_parameters(spec: Spec, table: list[tuple[str, tuple[int, ...]]], w: Weights) -> dict[str, np.ndarray]:
     """Parameters for `table` drawn from w.seed, as described on Weights."""
     rng = np.random.default_rng(w.seed)
     params = {}

@@ -27,8 +27,9 @@ from .case import Case, make_case
 from .claims import Claim, claim
 from .compare import assert_values, fail
 from .oracle import expected_outputs
-from .packing import CAP_DIVISOR, SEEDS, WEIGHTS, full_specs, input_shapes
+from .packing import CAP_DIVISOR, input_shapes
 from .reproducer import INLINE_LIMIT, literal
+from .strategies import SEEDS, specs, weights
 from .tolerances import forward_tolerance
 from .variants import FULL_VARIANTS
 
@@ -85,12 +86,12 @@ def stacked_cases(
     of the size tier, as for packed cases: dropout masks every element alike at any size.
     """
     tier = sizes.current()
-    spec = draw(full_specs(variant), label="spec")
+    spec = draw(specs(variant), label="spec")
     dropout = draw(_probabilities(probabilities), label="dropout")
     spec = spec.with_(num_layers=layers or max(2, spec.num_layers), dropout=dropout)
     cap_seq, cap_batch = tier.seq_len // CAP_DIVISOR, tier.batch // CAP_DIVISOR
     shape = input_shapes(draw, spec, cap_seq, cap_batch, batched=False)
-    return make_case(spec, shape, draw(WEIGHTS, label="weights"), F64, device)
+    return make_case(spec, shape, draw(weights(), label="weights"), F64, device)
 
 
 def seed_everything(device: str, seed: int) -> None:
