@@ -68,7 +68,7 @@ def parameters_for(spec: Spec, weights: Weights) -> dict[str, np.ndarray]:
     """torch's own initialisation under manual_seed(weights.seed), or weights drawn in NumPy."""
     table = parameter_table(spec)
     if weights.scale is None:
-        torch.manual_seed(weights.seed)
+        torch.default_generator.manual_seed(weights.seed)
         module = build_module(spec, torch.float64, "cpu")
         return {name: p.detach().numpy().copy() for name, p in module.named_parameters()}
     return drawn_parameters(spec, table, weights)
