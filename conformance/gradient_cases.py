@@ -97,8 +97,12 @@ def gradient_cases(draw: st.DrawFn, variant: str, dtype: torch.dtype, device: st
     cap = caps()
     spec = capped_spec(draw(specs(variant), label="spec"), cap)
     shape = capped_inputs(spec, draw(inputs(spec), label="inputs"), cap)
+    packed = not spec.is_cell and shape.batch is not None and draw(st.booleans(), label="packed")
+    if packed:
+        # h0's gradient must come back in the caller's batch order: packed runs always give h0.
+        shape = replace(shape, hx=True)
     case = make_case(spec, shape, draw(weights(), label="weights"), dtype, device)
-    if not spec.is_cell and case.batch is not None and draw(st.booleans(), label="packed"):
+    if packed:
         lengths = st.lists(st.integers(1, case.seq_len), min_size=case.batch, max_size=case.batch)
         case = replace(case, lengths=draw(lengths, label="lengths"))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="upstream seed"))
