@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+
+from conformance import devices, plugin, xfails
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES_CHECK = "conformance/test_parameters.py::test_parameter_names_and_order"
@@ -78,23 +81,60 @@ def test_report_records_the_fields_of_every_check(tmp_path: Path) -> None:
     assert record["device"] == "cpu" and record["examples"] == 3 and record["mode"] == "eager"
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--device", "warp9"], "--device 'warp9' is not a torch device"),
-        (["--xfails-file", "missing.txt"], "cannot read xfails file"),
-        (["--conformance-report", "/no/such/dir/report.json"], "no such directory"),
-        (["--xfails-file", "{malformed}"], "expected '<claim or test id>"),
-    ],
-)
-def test_bad_input_to_the_suite_is_a_one_line_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
+def test_a_usage_error_is_one_line_without_traceback(tmp_path: Path) -> None:
+    """End to end, in a fresh process: the exit code and what the user sees."""
     malformed = tmp_path / "malformed.txt"
     malformed.write_text("LSTM.outputs.values @ not-a-version\n")
-    args = [a.replace("{malformed}", str(malformed)) for a in args]
-    if "{malformed}" in str(args) or args[-1] == str(malformed):
-        message = "is not a version specifier"
-    result = run_suite(tmp_path, NAMES_CHECK, *args)
+    result = run_suite(tmp_path, NAMES_CHECK, "--xfails-file", str(malformed))
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and message in errors[0], f"expected one line naming the problem, got:\n{result.stderr}"
+    assert len(errors) == 1 and "is not a version specifier" in errors[0], f"expected one line, got:\n{result.stderr}"
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_unknown_device_is_a_usage_error() -> None:
+    with pytest.raises(pytest.UsageError, match="--device 'warp9' is not a torch device"):
+        devices.parse(["cpu,warp9"])
+
+
+def test_devices_are_split_and_deduplicated() -> None:
+    assert devices.parse(["cpu,cpu", "meta"]) == ["cpu", "meta"]
+
+
+def test_an_absent_device_is_skipped_with_its_reason() -> None:
+    assert devices.unavailable_reason("cpu") is None
+    if not torch.cuda.is_available():
+        assert "not available" in str(devices.unavailable_reason("cuda:1"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("LSTM.outputs.values @ not-a-version", "is not a version specifier"),
+        ("two words -- reason", "expected '<claim or test id>"),
+        ("LSTM.outputs.values @ -- reason", "must be followed by a version specifier"),
+    ],
+)
+def test_a_malformed_xfails_line_names_its_file_and_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "xfails.txt"
+    path.write_text(f"# comment\n\n{text}\n")
+    with pytest.raises(xfails.XfailsFileError, match=message) as caught:
+        xfails.load(str(path))
+    assert str(caught.value).startswith(f"{path}:3: ")
+
+
+def test_a_missing_xfails_file_is_reported() -> None:
+    with pytest.raises(xfails.XfailsFileError, match="cannot read xfails file"):
+        xfails.load("/no/such/xfails.txt")
+
+
+def test_xfails_entries_match_claims_and_versions(tmp_path: Path) -> None:
+    entry = xfails.parse_line("*.gradients.values @ >=2.1,<2.14 -- slow path", "f:1")
+    assert entry is not None and entry.reason == "slow path"
+    assert entry.matches("GRU.gradients.values") and not entry.matches("GRU.outputs.values")
+    assert entry.applies_to("2.13.0+cpu") and not entry.applies_to("2.14.1")
+
+
+def test_an_unwritable_report_path_is_a_usage_error() -> None:
+    with pytest.raises(pytest.UsageError, match="no such directory"):
+        plugin._check_writable("/no/such/dir/report.json")
