@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import torch
 
-from . import devices, dtypes, precision, profiles
+from . import devices, dtypes, precision, profiles, threads
 from .plugin import PROFILE
 
 DEVICES = pytest.StashKey[list]()
@@ -19,9 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.stash[DEVICES] = devices.parse(config.getoption("device"))
     worker = getattr(config, "workerinput", None)
-    if worker is not None:
-        # xdist workers share the cores; torch's own threads would oversubscribe them and spin.
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(worker["workercount"])))
+    threads.share_cores(int(worker["workercount"]) if worker else 1)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import profiles
+from conformance import profiles, threads
 
 KILL_REPORTS: list[pytest.TestReport] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
+    worker = getattr(config, "workerinput", None)
+    threads.share_cores(int(worker["workercount"]) if worker else 1)
 
 
 def is_kill(nodeid: str) -> bool:
