@@ -53,6 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(key): the documented claim this check verifies")
     config.addinivalue_line("markers", "device_types(*types, reason): run this check on these device types only")
+    config.addinivalue_line("markers", "slow_compile: a torch.compile check, left out of the default run")
     config.pluginmanager.register(Recorder(config), "rnn-conformance-recorder")
     for path in config.getoption("conformance_report") or []:
         _check_writable(path)

@@ -1,0 +1,338 @@
+"""Ways of running a module besides calling it eagerly, each a small function from a loaded Case.
+
+Every mode returns a `Forward`: something called like the module, forward(x) or forward(x, hx),
+that must compute what the reference computes for the case's parameters. The module a mode starts
+from usually holds other weights first (`other_values`), so a mode that runs with stale weights
+cannot pass by accident.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, Optional
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from reference import Spec
+
+from .case import Case
+from .torch_modules import build_module, call, load, outputs, rounded, tensor, to_numpy
+
+Forward = Callable[..., Any]
+Arrays = dict[str, np.ndarray]
+
+
+class ModeUnsupported(Exception):
+    """The installed torch cannot put this module into the mode at all; the check is skipped."""
+
+
+# Weights -------------------------------------------------------------------------------------
+
+
+def other_values(params: Arrays) -> Arrays:
+    """Weights that differ from `params` everywhere they are nonzero: the same values negated."""
+    return {name: -value for name, value in params.items()}
+
+
+def loaded(case: Case, params: Arrays | None = None, dtype: torch.dtype | None = None) -> torch.nn.Module:
+    """A module built for the case (in `dtype`, the case's by default) holding `params` (the case's)."""
+    module = build_module(case.spec, dtype or case.dtype, case.device)
+    load(module, case.params if params is None else params, dtype or case.dtype, case.device)
+    return module
+
+
+def load_into(named: Iterator[tuple[str, torch.nn.Parameter]], params: Arrays, prefix: str = "") -> None:
+    """Copy params[name] into every parameter `prefix + name` that `named` lists, in place."""
+    with torch.no_grad():
+        for name, p in named:
+            p.copy_(torch.from_numpy(params[name.removeprefix(prefix)]).to(p.device, p.dtype))
+
+
+def outputs_of(forward: Forward, case: Case) -> Arrays:
+    """The outputs of `forward` on the case's inputs, named as oracle.expected_outputs names them."""
+    x, h0, c0 = (tensor(a, case.dtype, case.device) for a in (case.x, case.h0, case.c0))
+    with torch.no_grad():
+        result = outputs(case.spec, call(forward, case.spec, x, h0, c0))
+    return {name: to_numpy(t) for name, t in result.items()}
+
+
+# TorchScript ---------------------------------------------------------------------------------
+
+
+class _ScriptedRNN(torch.nn.Module):
+    """Calls an RNN or GRU with a Tensor state: TorchScript exposes overloaded forwards only to script."""
+
+    def __init__(self, rnn: torch.nn.Module) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x: Tensor, hx: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:  # noqa: UP045
+        return self.rnn(x, hx)
+
+
+class _ScriptedLSTM(torch.nn.Module):
+    """Calls an LSTM with an (h, c) state, for the same reason."""
+
+    def __init__(self, rnn: torch.nn.Module) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(
+        self,
+        x: Tensor,
+        hx: Optional[tuple[Tensor, Tensor]] = None,  # noqa: UP045
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        return self.rnn(x, hx)
+
+
+SCRIPT_PREFIX = "rnn."
+"""Where a full module's parameters sit in its scripted caller; cells are scripted themselves."""
+
+
+def scriptable(spec: Spec, module: torch.nn.Module) -> torch.nn.Module:
+    """What to hand to torch.jit.script: a cell itself; a full module inside a typed caller.
+
+    A scripted RNN, LSTM or GRU compiles only its overloads (forward__0, forward__1) and has no
+    `forward` that Python can call (pytorch/pytorch#32976, open since torch 1.4), so it is scripted
+    the way TorchScript users run it: called from a scripted module.
+    """
+    if spec.is_cell:
+        return module
+    return _ScriptedLSTM(module) if spec.has_cell_state else _ScriptedRNN(module)
+
+
+@functools.lru_cache(maxsize=32)
+def _scripted(spec: Spec, dtype: torch.dtype, device: str, script: Callable[..., Any]) -> Any:
+    module = build_module(spec, dtype, device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return script(scriptable(spec, module))
+
+
+def scripted(case: Case) -> Forward:
+    """The case's module compiled by torch.jit.script, its weights loaded into the scripted module.
+
+    Scripting a full module takes about half a second, so one scripted module per configuration is
+    kept and each example loads its own weights into it: the scripted code must read the current
+    values of its parameters. The cache is keyed by torch.jit.script itself, so a patched one is used.
+    """
+    if not hasattr(torch.jit, "script"):
+        raise ModeUnsupported(f"torch {torch.__version__} has no torch.jit.script")
+    spec = case.spec
+    module = _scripted(spec, case.dtype, case.device, torch.jit.script)
+    load_into(module.named_parameters(), case.params, "" if spec.is_cell else SCRIPT_PREFIX)
+    return module
+
+
+# torch.compile -------------------------------------------------------------------------------
+
+
+def _dynamo_settings() -> dict[str, object]:
+    """Dynamo refuses RNN, GRU and LSTM modules (a graph break) unless allow_rnn is set."""
+    from torch import _dynamo
+
+    if not hasattr(_dynamo.config, "allow_rnn"):
+        raise ModeUnsupported(f"torch {torch.__version__}'s dynamo has no allow_rnn setting for RNN modules")
+    return {"allow_rnn": True}
+
+
+@contextmanager
+def dynamo_settings() -> Iterator[None]:
+    """allow_rnn set, and quiet about the TorchScript deprecations that compiling runs into."""
+    from torch import _dynamo
+
+    with _dynamo.config.patch(**_dynamo_settings()), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=DeprecationWarning)
+        yield
+
+
+class Compiled:
+    """torch.compile(module, fullgraph=True) of a module kept alongside it, called with allow_rnn set.
+
+    fullgraph=True makes dynamo raise instead of silently running a graph break eagerly, so the
+    values compared are those of the compiled graph.
+    """
+
+    def __init__(self, module: torch.nn.Module, compile_fn: Callable[..., Any]) -> None:
+        self.module = module
+        with dynamo_settings():
+            self.compiled = compile_fn(module, fullgraph=True)
+
+    def __call__(self, *args: object) -> object:
+        from torch import _dynamo
+
+        with dynamo_settings():
+            try:
+                return self.compiled(*args)
+            except _dynamo.exc.Unsupported as exc:
+                raise ModeUnsupported(f"torch.compile cannot compile {self.module}: {first_line(exc)}") from exc
+
+
+_compiled: dict[tuple[object, ...], Compiled] = {}
+
+
+def compiled(case: Case) -> Compiled:
+    """The case's module under torch.compile, its current weights loaded in place.
+
+    Compiling takes seconds and every new input shape recompiles, so compile checks run one fixed
+    configuration and input shape per variant, and one compiled module is kept: each example loads
+    its weights into it, so the compiled code must read the parameters' current values (a compiler
+    that froze them as constants would fail from the second example on). Dynamo's caches are reset
+    when a new module is compiled, so its recompile limit never turns compilation off silently.
+    """
+    if not hasattr(torch, "compile"):
+        raise ModeUnsupported(f"torch {torch.__version__} has no torch.compile")
+    key = (case.spec, case.dtype, case.device, torch.compile)
+    if key not in _compiled:
+        from torch import _dynamo
+
+        _compiled.clear()
+        _dynamo.reset()
+        _compiled[key] = Compiled(build_module(case.spec, case.dtype, case.device), torch.compile)
+    runner = _compiled[key]
+    load(runner.module, case.params, case.dtype, case.device)
+    return runner
+
+
+# torch.func.functional_call ------------------------------------------------------------------
+
+
+class FunctionalCall:
+    """torch.func.functional_call(module, params, args), called like the module."""
+
+    def __init__(self, module: torch.nn.Module, params: dict[str, Tensor]) -> None:
+        self.module, self.params = module, params
+
+    def __call__(self, *args: object) -> object:
+        return torch.func.functional_call(self.module, self.params, args)
+
+
+def substituted(case: Case, requires_grad: bool = False) -> tuple[torch.nn.Module, dict[str, Tensor]]:
+    """A module holding other weights, and the case's weights as tensors to substitute for every one."""
+    module = loaded(case, other_values(case.params))
+    params = {
+        name: tensor(value, case.dtype, case.device).requires_grad_(requires_grad)
+        for name, value in case.params.items()
+    }
+    return module, params
+
+
+# Copies and serialisation --------------------------------------------------------------------
+
+
+def state_dict_round_trip(case: Case) -> torch.nn.Module:
+    """A freshly built module that held other weights, loaded strictly with a loaded module's state_dict."""
+    fresh = loaded(case, other_values(case.params))
+    fresh.load_state_dict(loaded(case).state_dict(), strict=True)
+    return fresh
+
+
+def deep_copied(case: Case) -> torch.nn.Module:
+    """copy.deepcopy of a loaded module; the original then gets other weights, which the copy must not see."""
+    original = loaded(case)
+    copied = copy.deepcopy(original)
+    load(original, other_values(case.params), case.dtype, case.device)
+    return copied
+
+
+def pickled(case: Case) -> torch.nn.Module:
+    """The whole module through torch.save and torch.load (weights_only=False: it unpickles the class)."""
+    buffer = io.BytesIO()
+    torch.save(loaded(case), buffer)
+    buffer.seek(0)
+    return torch.load(buffer, weights_only=False)
+
+
+# dtype conversion ----------------------------------------------------------------------------
+
+
+def rounded_case(case: Case, dtype: torch.dtype) -> Case:
+    """The case with its parameters and inputs rounded to `dtype`, computed in `dtype`."""
+
+    def r(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else rounded(a, dtype)
+
+    params = {name: rounded(value, dtype) for name, value in case.params.items()}
+    return replace(case, params=params, x=r(case.x), h0=r(case.h0), c0=r(case.c0), dtype=dtype)
+
+
+def converted(case: Case, target: torch.dtype) -> tuple[torch.nn.Module, Case]:
+    """A module built in the other floating dtype and converted with .to(target), and the case it must
+    compute; `case` is in float64.
+
+    Into float64: built in float32, converted, then loaded with the case's float64 weights, which it
+    must keep (and compute with) at full precision. Into float32: built and loaded in float64, then
+    converted, which must round every weight as loading a float32 module would: it computes the case
+    rounded to float32.
+    """
+    if target == torch.float64:
+        module = build_module(case.spec, torch.float32, case.device).to(torch.float64)
+        load(module, case.params, torch.float64, case.device)
+        return module, case
+    return loaded(case).to(target), rounded_case(case, target)
+
+
+# Reassigned and tied parameters --------------------------------------------------------------
+
+
+def reassigned(case: Case, names: list[str]) -> torch.nn.Module:
+    """A module whose parameters `names` are replaced by new Parameters holding the case's values
+    (`module.weight_ih_l0 = Parameter(...)`), followed by flatten_parameters(). Before, every
+    reassigned parameter held other values."""
+    params = dict(case.params)
+    params.update({name: -case.params[name] for name in names})
+    module = loaded(case, params)
+    for name in names:
+        setattr(module, name, torch.nn.Parameter(tensor(case.params[name], case.dtype, case.device)))
+    module.flatten_parameters()
+    return module
+
+
+def tie_candidates(table: list[tuple[str, tuple[int, ...]]]) -> list[tuple[str, str]]:
+    """(alias, source) pairs that can be tied: each parameter and the first one before it of the same
+    role (weight_ih, weight_hh, weight_hr or a bias) and shape, e.g. (weight_hh_l0_reverse, weight_hh_l0).
+
+    Ties keep to one role so that tied weights keep the scales the strategies draw for that role.
+    """
+    first: dict[tuple[str, tuple[int, ...]], str] = {}
+    pairs = []
+    for name, shape in table:
+        key = ("bias" if name.startswith("bias") else name[: len("weight_ih")], shape)
+        if key in first:
+            pairs.append((name, first[key]))
+        else:
+            first[key] = name
+    return pairs
+
+
+def tied_params(params: Arrays, ties: list[tuple[str, str]]) -> Arrays:
+    """The parameters a tied module holds: every alias takes its source's values."""
+    tied = dict(params)
+    for alias, source in ties:
+        tied[alias] = params[source]
+    return tied
+
+
+def tied(case: Case, ties: list[tuple[str, str]]) -> torch.nn.Module:
+    """A module whose parameter `alias` is its parameter `source` (`module.alias = module.source`) for
+    every tie, then loaded in place with the case's (tied) values; flatten_parameters() after tying."""
+    module = build_module(case.spec, case.dtype, case.device)
+    for alias, source in ties:
+        setattr(module, alias, getattr(module, source))
+    if hasattr(module, "flatten_parameters"):
+        module.flatten_parameters()
+    load(module, case.params, case.dtype, case.device)
+    return module
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
