@@ -11,7 +11,7 @@ import numpy as np
 from .claims import Claim
 from .compare import allowance, difference, fail
 from .gradient_cases import GradientCase
-from .reproducer import INLINE_LIMIT, literal
+from .reproducer import INLINE_LIMIT, literal, output_expression
 
 
 def assert_gradient(
@@ -88,20 +88,7 @@ def gradient_snippet(example: GradientCase, compared: str, expected: np.ndarray,
 
 def _outputs(example: GradientCase) -> str:
     """The list of output expressions, in the order of example.upstream."""
-    case = example.case
-    spec = case.spec
-    if spec.is_cell:
-        exprs = {"h'": "result[0]", "c'": "result[1]"} if spec.has_cell_state else {"h'": "result"}
-    else:
-        output = "result[0]"
-        if case.lengths is not None:
-            output = (
-                f"torch.nn.utils.rnn.pad_packed_sequence(result[0], batch_first={spec.batch_first}, "
-                f"total_length={case.seq_len})[0]"
-            )
-        hidden = {"h_n": "result[1][0]", "c_n": "result[1][1]"} if spec.has_cell_state else {"h_n": "result[1]"}
-        exprs = {"output": output, **hidden}
-    return "[" + ", ".join(exprs[name] for name in example.upstream) + "]"
+    return "[" + ", ".join(output_expression(example.case, name) for name in example.upstream) + "]"
 
 
 def _gradient_of(example: GradientCase, compared: str) -> str:

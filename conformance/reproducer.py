@@ -47,7 +47,7 @@ def snippet(case: Case, compared: str, expected: np.ndarray, tol: float | tuple[
             f"batch_first={spec.batch_first}, enforce_sorted=False)"
         )
     lines.append(f"result = module({', '.join(args)})")
-    lines.append(f"actual = {_select(case, compared)}")
+    lines.append(f"actual = {output_expression(case, compared)}")
     lines += [
         f"expected = torch.tensor({literal(expected)}, dtype=torch.float64)",
         f"torch.testing.assert_close(actual.double().cpu(), expected, rtol={rtol:.3g}, atol={atol:.3g})",
@@ -55,7 +55,8 @@ def snippet(case: Case, compared: str, expected: np.ndarray, tol: float | tuple[
     return "\n".join(lines)
 
 
-def _select(case: Case, compared: str) -> str:
+def output_expression(case: Case, compared: str) -> str:
+    """The Python expression that picks output `compared` out of `result = module(...)`."""
     spec = case.spec
     if spec.is_cell:
         return {"h'": "result[0]", "c'": "result[1]"}[compared] if spec.has_cell_state else "result"
