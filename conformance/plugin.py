@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from . import examples, xfails
 from . import report as report_module
@@ -95,26 +96,26 @@ def claim_properties(item: pytest.Item) -> dict[str, object] | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Label every check with its claim; skip claims newer than torch; mark known deviations."""
+    checks = [(item, props) for item in items if (props := claim_properties(item)) is not None]
+    if not checks:
+        return
+    import torch
+
+    installed = Version(torch.__version__.split("+")[0])
     entries = config.stash.get(XFAILS, [])
     used: set[xfails.Entry] = set()
-    torch_version = None
-    for item in items:
-        props = claim_properties(item)
-        if props is None:
-            continue
+    for item, props in checks:
         item.user_properties.extend(props.items())
-        if not entries:
-            continue
-        if torch_version is None:
-            import torch
-
-            torch_version = torch.__version__
+        since = props["since"]
+        if since and installed < Version(str(since)):
+            item.add_marker(pytest.mark.skip(reason=f"documented since torch {since}; this is {torch.__version__}"))
         for entry in entries:
-            if entry.matches(str(props["claim"]), item.nodeid) and entry.applies_to(torch_version):
+            if entry.matches(str(props["claim"]), item.nodeid) and entry.applies_to(torch.__version__):
                 item.add_marker(pytest.mark.xfail(reason=f"{entry.reason} ({entry.where})", strict=False))
                 used.add(entry)
     for entry in entries:
-        if entry not in used and any(claim_of(i) for i in items):
+        if entry not in used:
             warnings.warn(
                 pytest.PytestConfigWarning(
                     f"xfails entry {entry.pattern!r} ({entry.where}) matches no check collected in this run"

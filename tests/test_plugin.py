@@ -138,3 +138,19 @@ def test_xfails_entries_match_claims_and_versions(tmp_path: Path) -> None:
 def test_an_unwritable_report_path_is_a_usage_error() -> None:
     with pytest.raises(pytest.UsageError, match="no such directory"):
         plugin._check_writable("/no/such/dir/report.json")
+
+
+OLDER_TORCH = """
+import torch
+
+torch.__version__ = "2.0.1"
+"""
+
+
+def test_a_claim_newer_than_torch_is_skipped_with_its_version(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    check = "conformance/test_errors.py::test_hidden_size_not_positive_is_refused[GRU]"
+    result = run_suite(tmp_path, check, "--conformance-report", str(report), plugin=OLDER_TORCH)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (record,) = json.loads(report.read_text())["claims"]
+    assert record["outcome"] == "skipped" and "documented since torch 2.1" in record["message"], record
