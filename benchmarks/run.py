@@ -21,6 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 
 def default_run(workers: str) -> None:
@@ -28,7 +29,7 @@ def default_run(workers: str) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        command = [sys.executable, "-m", "pytest", "-q", "-n", workers, "--conformance-report", str(report)]
+        command = [sys.executable, "-m", "pytest", "-q", "-n", workers, f"--conformance-report={report}"]
         start = time.perf_counter()
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - start
@@ -48,7 +49,6 @@ def default_run(workers: str) -> None:
 
 
 def kills() -> list[tuple[str, object]]:
-    sys.path.insert(0, str(ROOT))
     from conformance import profiles
 
     profiles.load("ci")

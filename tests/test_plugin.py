@@ -33,7 +33,9 @@ def run_suite(tmp_path: Path, *args: str, plugin: str | None = None) -> subproce
     if plugin:
         (tmp_path / "break_torch.py").write_text(plugin)
         extra = ["-p", "break_torch"]
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--max-examples", "3", *extra, *args]
+    # Options given as --name=value: a separate absolute path would make pytest look for its rootdir
+    # (and this project's pyproject.toml) above that path.
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--max-examples=3", *extra, *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -49,12 +51,9 @@ def test_known_deviation_is_xfailed_and_reported(tmp_path: Path) -> None:
     result = run_suite(
         tmp_path,
         *args,
-        "--xfails-file",
-        str(xfails),
-        "--conformance-report",
-        str(report),
-        "--conformance-report",
-        str(markdown),
+        f"--xfails-file={xfails}",
+        f"--conformance-report={report}",
+        f"--conformance-report={markdown}",
         plugin=BREAK_NAMES,
     )
     assert result.returncode == 1, result.stdout + result.stderr
@@ -72,7 +71,7 @@ def test_known_deviation_is_xfailed_and_reported(tmp_path: Path) -> None:
 
 def test_report_records_the_fields_of_every_check(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    result = run_suite(tmp_path, "conformance/test_values.py::test_output_shapes", "--conformance-report", str(report))
+    result = run_suite(tmp_path, "conformance/test_values.py::test_output_shapes", f"--conformance-report={report}")
     assert result.returncode == 0, result.stdout + result.stderr
     payload = json.loads(report.read_text())
     assert set(payload) >= {"torch", "devices", "claims"}
@@ -85,7 +84,7 @@ def test_a_usage_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     """End to end, in a fresh process: the exit code and what the user sees."""
     malformed = tmp_path / "malformed.txt"
     malformed.write_text("LSTM.outputs.values @ not-a-version\n")
-    result = run_suite(tmp_path, NAMES_CHECK, "--xfails-file", str(malformed))
+    result = run_suite(tmp_path, NAMES_CHECK, f"--xfails-file={malformed}")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and "is not a version specifier" in errors[0], f"expected one line, got:\n{result.stderr}"
@@ -150,7 +149,7 @@ torch.__version__ = "2.0.1"
 def test_a_claim_newer_than_torch_is_skipped_with_its_version(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     check = "conformance/test_errors.py::test_hidden_size_not_positive_is_refused[GRU]"
-    result = run_suite(tmp_path, check, "--conformance-report", str(report), plugin=OLDER_TORCH)
+    result = run_suite(tmp_path, check, f"--conformance-report={report}", plugin=OLDER_TORCH)
     assert result.returncode == 0, result.stdout + result.stderr
     (record,) = json.loads(report.read_text())["claims"]
     assert record["outcome"] == "skipped" and "documented since torch 2.1" in record["message"], record
