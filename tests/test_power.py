@@ -41,6 +41,12 @@ def values(variant: str, dtype: torch.dtype = F64) -> dict[str, object]:
 
 KILLS = [
     Kill(
+        mutants.gru_update_gate_reversed,
+        test_values.test_output_values_tf32,
+        "GRU.outputs.values_tf32",
+        {"variant": "GRU", "tf32": True, "device": "cpu"},
+    ),
+    Kill(
         mutants.every_other_call_perturbed,
         test_devices.test_device_matches_cpu,
         "LSTM.devices.parity",
