@@ -56,9 +56,7 @@ class Case:
 
     def describe(self) -> str:
         shapes = ", ".join(
-            f"{name}{tuple(a.shape)}"
-            for name, a in (("x", self.x), ("h0", self.h0), ("c0", self.c0))
-            if a is not None
+            f"{name}{tuple(a.shape)}" for name, a in (("x", self.x), ("h0", self.h0), ("c0", self.c0)) if a is not None
         )
         lengths = f", lengths={self.lengths}" if self.lengths is not None else ""
         return f"{self.spec} on {self.device} in {self.dtype}; inputs {shapes}{lengths}"
@@ -91,11 +89,7 @@ def make_case(spec: Spec, inputs: Inputs, weights: Weights, dtype: torch.dtype, 
         x = rng.standard_normal(x_shape)
         rows = (spec.directions * spec.num_layers,)
         h0 = rng.standard_normal(rows + lead + (spec.out_size,)) if inputs.hx else None
-        c0 = (
-            rng.standard_normal(rows + lead + (spec.hidden_size,))
-            if inputs.hx and spec.has_cell_state
-            else None
-        )
+        c0 = rng.standard_normal(rows + lead + (spec.hidden_size,)) if inputs.hx and spec.has_cell_state else None
     params = {k: rounded(v, dtype) for k, v in parameters_for(spec, weights).items()}
     return Case(
         spec,

@@ -12,9 +12,7 @@ DEVICES = pytest.StashKey[list]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[PROFILE] = profiles.load(
-        config.getoption("conformance_profile"), config.getoption("max_examples")
-    )
+    config.stash[PROFILE] = profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
     config.stash[DEVICES] = devices.parse(config.getoption("device"))
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)

@@ -19,9 +19,7 @@ def parse(values: list[str] | None) -> list[str]:
         try:
             torch.device(name)
         except (RuntimeError, ValueError) as exc:
-            raise pytest.UsageError(
-                f"--device {name!r} is not a torch device: {exc}".splitlines()[0]
-            ) from None
+            raise pytest.UsageError(f"--device {name!r} is not a torch device: {exc}".splitlines()[0]) from None
     return list(dict.fromkeys(devices))
 
 

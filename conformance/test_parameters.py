@@ -41,9 +41,7 @@ def test_parameter_names_and_order(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
     module = build_module(spec, torch.float32, "cpu")
     actual = [name for name, _ in module.named_parameters()]
-    assert_equal(
-        NAMES, variant, f"named_parameters() of {spec}", actual, [n for n, _ in parameter_table(spec)]
-    )
+    assert_equal(NAMES, variant, f"named_parameters() of {spec}", actual, [n for n, _ in parameter_table(spec)])
     if spec.is_cell and not spec.bias:
         assert_equal(
             NAMES,

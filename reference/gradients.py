@@ -107,9 +107,7 @@ def layers_forward(
             row, reverse = layer * spec.directions + direction, direction == 1
             c_row = None if c0 is None else c0[row]
             weights = layer_weights(spec, params, layer, reverse)
-            out, row_starts = run_direction_recording(
-                spec, weights, layer_inputs[-1], h0[row], c_row, lengths, reverse
-            )
+            out, row_starts = run_direction_recording(spec, weights, layer_inputs[-1], h0[row], c_row, lengths, reverse)
             outputs.append(out)
             starts.append(row_starts)
         layer_output = np.concatenate(outputs, axis=-1)
