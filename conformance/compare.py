@@ -23,10 +23,16 @@ def fail(claim: Claim, variant: str | None, finding: str, case: Case | None = No
 
 
 def assert_equal(
-    claim: Claim, variant: str | None, what: str, actual: object, expected: object, case: Case | None = None
+    claim: Claim,
+    variant: str | None,
+    what: str,
+    actual: object,
+    expected: object,
+    case: Case | None = None,
+    repro: str | None = None,
 ) -> None:
     if actual != expected:
-        fail(claim, variant, f"{what} is {actual!r}, the documentation says {expected!r}", case)
+        fail(claim, variant, f"{what} is {actual!r}, the documentation says {expected!r}", case, repro)
 
 
 def allowance(tol: float | np.ndarray, expected: np.ndarray) -> np.ndarray:

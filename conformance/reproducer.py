@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference import Spec, output_shapes
+
 from .case import Case
 
 INLINE_LIMIT = 6000
@@ -68,3 +70,26 @@ def output_expression(case: Case, compared: str) -> str:
         )
     hidden = {"h_n": "result[1][0]", "c_n": "result[1][1]"} if spec.has_cell_state else {"h_n": "result[1]"}
     return {"output": output, **hidden}[compared]
+
+
+def construction_snippet(spec: Spec, expression: str) -> str:
+    """Python source that builds the module of `spec` and prints `expression` of it (`module`)."""
+    return "\n".join(
+        [
+            "import torch",
+            f"module = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r})",
+            f"print({expression})",
+        ]
+    )
+
+
+def shapes_snippet(case: Case) -> str:
+    """Python source that runs inputs of the case's shapes and prints the outputs' shapes."""
+    shapes = {"x": case.x, "h0": case.h0, "c0": case.c0}
+    lines = ["import torch", f"module = torch.nn.{case.spec.kind}(**{case.spec.constructor_kwargs()!r})"]
+    lines += [f"{name} = torch.randn{tuple(a.shape)}" for name, a in shapes.items() if a is not None]
+    hx = "" if case.h0 is None else (", (h0, c0)" if case.c0 is not None else ", h0")
+    names = output_shapes(case.spec, case.seq_len, case.batch)
+    shapes_dict = ", ".join(f"{name!r}: tuple({output_expression(case, name)}.shape)" for name in names)
+    lines += [f"result = module(x{hx})", f"print({{{shapes_dict}}})"]
+    return "\n".join(lines)

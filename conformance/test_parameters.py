@@ -11,6 +11,7 @@ from reference import parameter_table
 
 from .claims import claim
 from .compare import assert_equal
+from .reproducer import construction_snippet
 from .strategies import specs
 from .torch_modules import build_module
 from .variants import FULL_VARIANTS, VARIANTS
@@ -41,7 +42,10 @@ def test_parameter_names_and_order(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
     module = build_module(spec, torch.float32, "cpu")
     actual = [name for name, _ in module.named_parameters()]
-    assert_equal(NAMES, variant, f"named_parameters() of {spec}", actual, [n for n, _ in parameter_table(spec)])
+    repro = construction_snippet(spec, "[name for name, _ in module.named_parameters()]")
+    assert_equal(
+        NAMES, variant, f"named_parameters() of {spec}", actual, [n for n, _ in parameter_table(spec)], None, repro
+    )
     if spec.is_cell and not spec.bias:
         assert_equal(
             NAMES,
@@ -60,7 +64,8 @@ def test_parameter_shapes(variant: str, data: st.DataObject) -> None:
     module = build_module(spec, torch.float32, "cpu")
     actual = {name: tuple(p.shape) for name, p in module.named_parameters()}
     for name, shape in parameter_table(spec):
-        assert_equal(SHAPES, variant, f"the shape of {name} in {spec}", actual.get(name), shape)
+        repro = construction_snippet(spec, f"tuple(module.{name}.shape)")
+        assert_equal(SHAPES, variant, f"the shape of {name} in {spec}", actual.get(name), shape, None, repro)
 
 
 @FLAT.mark
@@ -70,5 +75,7 @@ def test_flat_weights_and_state_dict_order(variant: str, data: st.DataObject) ->
     spec = data.draw(specs(variant), label="spec")
     module = build_module(spec, torch.float32, "cpu")
     expected = [n for n, _ in parameter_table(spec)]
-    assert_equal(FLAT, variant, f"_flat_weights_names of {spec}", list(module._flat_weights_names), expected)
-    assert_equal(FLAT, variant, f"state_dict() keys of {spec}", list(module.state_dict()), expected)
+    names, keys = list(module._flat_weights_names), list(module.state_dict())
+    repro = construction_snippet(spec, "module._flat_weights_names, list(module.state_dict())")
+    assert_equal(FLAT, variant, f"_flat_weights_names of {spec}", names, expected, None, repro)
+    assert_equal(FLAT, variant, f"state_dict() keys of {spec}", keys, expected, None, repro)

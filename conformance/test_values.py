@@ -15,6 +15,7 @@ from .claims import claim
 from .compare import assert_equal, assert_values
 from .dtypes import DTYPES
 from .oracle import expected_outputs
+from .reproducer import shapes_snippet
 from .strategies import inputs, specs, weights
 from .tolerances import forward_allowed, tf32_allowed
 from .variants import FULL_VARIANTS, VARIANTS
@@ -51,7 +52,7 @@ def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
     case = draw_case(data, variant, torch.float32, device)
     actual = {name: a.shape for name, a in torch_outputs(case).items()}
     expected = output_shapes(case.spec, case.seq_len, case.batch)
-    assert_equal(SHAPES, variant, "the outputs' shapes", actual, expected, case)
+    assert_equal(SHAPES, variant, "the outputs' shapes", actual, expected, case, shapes_snippet(case))
 
 
 @VALUES.mark
