@@ -12,7 +12,7 @@ import torch
 def tf32(allowed: bool) -> Iterator[None]:
     """Allow or forbid TF32 in CUDA matmuls and cuDNN, through whichever API this torch provides."""
     matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
-    if hasattr(matmul, "fp32_precision") and hasattr(cudnn, "fp32_precision"):
+    if _has_fp32_precision(matmul) and _has_fp32_precision(cudnn):
         saved = matmul.fp32_precision, cudnn.fp32_precision
         matmul.fp32_precision = cudnn.fp32_precision = "tf32" if allowed else "ieee"
         try:
@@ -26,6 +26,15 @@ def tf32(allowed: bool) -> Iterator[None]:
         yield
     finally:
         matmul.allow_tf32, cudnn.allow_tf32 = saved_flags
+
+
+def _has_fp32_precision(backend: object) -> bool:
+    """Whether this torch has the fp32_precision API (2.9+); older ones raise AssertionError for it."""
+    try:
+        _ = backend.fp32_precision  # type: ignore[attr-defined]
+    except (AttributeError, AssertionError):
+        return False
+    return True
 
 
 @contextmanager
