@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Optional
+from typing import Any, Optional, Tuple  # noqa: UP035 (TorchScript before 2.1 reads only typing generics)
 
 import numpy as np
 import torch
@@ -74,7 +74,7 @@ class _ScriptedRNN(torch.nn.Module):
         super().__init__()
         self.rnn = rnn
 
-    def forward(self, x: Tensor, hx: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:  # noqa: UP045
+    def forward(self, x: Tensor, hx: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:  # noqa: UP006, UP045
         return self.rnn(x, hx)
 
 
@@ -88,8 +88,8 @@ class _ScriptedLSTM(torch.nn.Module):
     def forward(
         self,
         x: Tensor,
-        hx: Optional[tuple[Tensor, Tensor]] = None,  # noqa: UP045
-    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        hx: Optional[Tuple[Tensor, Tensor]] = None,  # noqa: UP006, UP045
+    ) -> Tuple[Tensor, Tuple[Tensor, Tensor]]:  # noqa: UP006
         return self.rnn(x, hx)
 
 
@@ -106,7 +106,10 @@ def scriptable(spec: Spec, module: torch.nn.Module) -> torch.nn.Module:
     """
     if spec.is_cell:
         return module
-    return _ScriptedLSTM(module) if spec.has_cell_state else _ScriptedRNN(module)
+    caller = _ScriptedLSTM if spec.has_cell_state else _ScriptedRNN
+    # A class of its own per configuration: torch 2.0's TorchScript cannot compile one Python class
+    # twice around differently configured modules ("Can't redefine method: forward").
+    return type(f"{caller.__name__}_{spec.variant}", (caller,), {})(module)
 
 
 @functools.lru_cache(maxsize=32)
