@@ -111,9 +111,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if since and installed < Version(str(since)):
             item.add_marker(pytest.mark.skip(reason=f"documented since torch {since}; this is {torch.__version__}"))
         for entry in entries:
-            if entry.matches(str(props["claim"]), item.nodeid) and entry.applies_to(torch.__version__):
+            if not entry.matches(str(props["claim"]), item.nodeid):
+                continue
+            used.add(entry)
+            if entry.applies_to(torch.__version__):
                 item.add_marker(pytest.mark.xfail(reason=f"{entry.reason} ({entry.where})", strict=False))
-                used.add(entry)
     for entry in entries:
         if entry not in used:
             warnings.warn(

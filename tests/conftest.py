@@ -30,11 +30,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if not reports:
         return
     killed = [r for r in reports if r.passed]
+    skipped = [r for r in reports if r.skipped]
     terminalreporter.section("mutation score")
-    terminalreporter.write_line(f"{len(killed)}/{len(reports)} mutants killed by the suite's checks")
+    terminalreporter.write_line(
+        f"{len(killed)}/{len(reports) - len(skipped)} mutants killed by the suite's checks"
+        + (f" ({len(skipped)} not applicable to this torch)" if skipped else "")
+    )
     for r in sorted(reports, key=lambda r: -r.duration)[:5]:
         name = r.nodeid.split("[", 1)[-1].rstrip("]")
         terminalreporter.write_line(f"  {r.duration:6.2f} s to detect {name}")
     for r in reports:
-        if not r.passed:
+        if r.failed:
             terminalreporter.write_line(f"  SURVIVED: {r.nodeid}")
