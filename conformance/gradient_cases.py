@@ -25,9 +25,6 @@ from .case import Case, make_case
 from .strategies import Inputs, inputs, specs, weights
 from .torch_modules import call, outputs, rounded, tensor, to_numpy
 
-CAP_DIVISOR = 4
-"""Gradient draws reach a quarter of the tier's sizes (never less than what a feature needs)."""
-
 Arrays = dict[str, np.ndarray]
 
 
@@ -44,11 +41,11 @@ class Caps:
 def caps() -> Caps:
     tier = sizes.current()
     return Caps(
-        seq_len=max(4, tier.seq_len // CAP_DIVISOR),
-        batch=max(4, tier.batch // CAP_DIVISOR),
-        hidden=max(4, tier.hidden // CAP_DIVISOR),
-        input=max(4, tier.input // CAP_DIVISOR),
-        steps=max(8, tier.steps // CAP_DIVISOR),
+        seq_len=max(4, tier.seq_len // sizes.CAP_DIVISOR),
+        batch=max(4, tier.batch // sizes.CAP_DIVISOR),
+        hidden=max(4, tier.hidden // sizes.CAP_DIVISOR),
+        input=max(4, tier.input // sizes.CAP_DIVISOR),
+        steps=max(8, tier.steps // sizes.CAP_DIVISOR),
     )
 
 

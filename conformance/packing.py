@@ -31,10 +31,9 @@ from reference import Spec
 from . import sizes
 from .actual import module_for
 from .case import Case, make_case
+from .sizes import CAP_DIVISOR
 from .strategies import BOOLEANS, SEEDS, Inputs, dimension, optional_dimension, specs, weights
 from .torch_modules import call, outputs, tensor, to_numpy
-
-CAP_DIVISOR = 4
 
 METHODS = ("pack_padded_sequence", "pack_sequence")
 

@@ -25,6 +25,9 @@ TIERS = {
     "thorough": Tier(seq_len=256, batch=256, hidden=256, input=128, layers=4, steps=1024),
 }
 
+CAP_DIVISOR = 4
+"""Costlier checks (gradients, packed sequences, dropout) draw sizes up to a quarter of the tier."""
+
 _current = TIERS["default"]
 
 

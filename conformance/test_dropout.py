@@ -27,8 +27,9 @@ from .case import Case, make_case
 from .claims import Claim, claim
 from .compare import assert_values, fail
 from .oracle import expected_outputs
-from .packing import CAP_DIVISOR, input_shapes
+from .packing import input_shapes
 from .reproducer import INLINE_LIMIT, literal
+from .sizes import CAP_DIVISOR
 from .strategies import SEEDS, specs, weights
 from .tolerances import forward_tolerance
 from .variants import FULL_VARIANTS
