@@ -29,7 +29,7 @@ def default_run(workers: str) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        command = [sys.executable, "-m", "pytest", "-q", "-n", workers, f"--conformance-report={report}"]
+        command = [sys.executable, "-m", "pytest", "-q", "-n", workers, f"--rnn-report={report}"]
         start = time.perf_counter()
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - start

@@ -12,8 +12,8 @@ DEVICES = pytest.StashKey[list]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[PROFILE] = profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
-    config.stash[DEVICES] = devices.parse(config.getoption("device"))
+    config.stash[PROFILE] = profiles.load(config.getoption("rnn_profile"), config.getoption("rnn_max_examples"))
+    config.stash[DEVICES] = devices.parse(config.getoption("rnn_device"))
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
 
@@ -37,7 +37,7 @@ def kernel(request: pytest.FixtureRequest):
     supported = device is None or not isinstance(dtype, torch.dtype) or variant is None
     if not supported and (reason := dtypes.unsupported_reason(device, dtype, variant)):
         pytest.skip(reason)
-    only = request.node.get_closest_marker("device_types")
+    only = request.node.get_closest_marker("rnn_device_types")
     if only and device is not None and torch.device(device).type not in only.args:
         pytest.skip(only.kwargs.get("reason", f"this claim concerns {', '.join(only.args)} devices only"))
     choice = getattr(request, "param", None)

@@ -1,4 +1,4 @@
-"""The devices the suite runs on: parsed from --device, checked, and probed for availability."""
+"""The devices the suite runs on: parsed from --rnn-device, checked, and probed for availability."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def default_devices() -> list[str]:
 
 
 def parse(values: list[str] | None) -> list[str]:
-    """Devices named by repeated or comma-separated --device options; a bad name is a usage error."""
+    """Devices named by repeated or comma-separated --rnn-device options; a bad name is a usage error."""
     if not values:
         return default_devices()
     devices = [d.strip() for value in values for d in value.split(",") if d.strip()]
@@ -19,7 +19,7 @@ def parse(values: list[str] | None) -> list[str]:
         try:
             torch.device(name)
         except (RuntimeError, ValueError) as exc:
-            raise pytest.UsageError(f"--device {name!r} is not a torch device: {exc}".splitlines()[0]) from None
+            raise pytest.UsageError(f"--rnn-device {name!r} is not a torch device: {exc}".splitlines()[0]) from None
     return list(dict.fromkeys(devices))
 
 

@@ -6,6 +6,7 @@ from functools import cache
 
 import torch
 
+from . import implementation
 from .variants import VARIANTS
 
 DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
@@ -13,16 +14,22 @@ EXACT_DTYPES = [torch.float64, torch.float32]
 """The dtypes whose kernels are expected to round like a careful implementation in that dtype."""
 
 
-@cache
 def unsupported_reason(device: str, dtype: torch.dtype, variant: str) -> str | None:
     """Why `variant` cannot run forward and backward in `dtype` on `device`, or None if it can."""
+    return _probe(device, dtype, variant, implementation.current())
+
+
+@cache
+def _probe(device: str, dtype: torch.dtype, variant: str, impl: implementation.Implementation) -> str | None:
     fixed = VARIANTS[variant]
     kind = str(fixed["kind"])
     kwargs = {"nonlinearity": fixed["nonlinearity"]} if "nonlinearity" in fixed else {}
     if variant == "LSTM_PROJ":
         kwargs["proj_size"] = 1
     try:
-        module = getattr(torch.nn, kind)(3, 2, **kwargs).to(device=device, dtype=dtype)
+        module = implementation.current().build(kind, input_size=3, hidden_size=2, **kwargs)
+        assert isinstance(module, torch.nn.Module)
+        module = module.to(device=device, dtype=dtype)
         shape = (2, 3) if kind.endswith("Cell") else (2, 2, 3)
         x = torch.ones(shape, device=device, dtype=dtype, requires_grad=True)
         result = module(x)
@@ -30,5 +37,6 @@ def unsupported_reason(device: str, dtype: torch.dtype, variant: str) -> str | N
         first.float().sum().backward()
     except (RuntimeError, NotImplementedError, TypeError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"torch {torch.__version__} cannot run {variant} in {dtype} on {device}: {first_line}"
+        subject = f"{impl.short(kind)} ({variant})"
+        return f"torch {torch.__version__} cannot run {subject} in {dtype} on {device}: {first_line}"
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import implementation
 from .claims import Claim
 from .compare import allowance, difference, fail
 from .gradient_cases import GradientCase
@@ -46,9 +47,9 @@ def gradient_snippet(example: GradientCase, compared: str, expected: np.ndarray,
     spec = case.spec
     rnn = "torch.nn.utils.rnn"
     lines = [
-        "import torch",
+        implementation.current().imports,
         f"dtype, device = {case.dtype}, {case.device!r}",
-        f"module = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r}).to(device, dtype).eval()",
+        f"module = {implementation.current().source(spec.kind, spec.constructor_kwargs())}.to(device, dtype).eval()",
         "weights = {",
         *(f"    {name!r}: {literal(value)}," for name, value in case.params.items()),
         "}",

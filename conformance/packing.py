@@ -28,7 +28,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequen
 
 from reference import Spec
 
-from . import sizes
+from . import implementation, sizes
 from .actual import module_for
 from .case import Case, make_case
 from .sizes import CAP_DIVISOR
@@ -167,10 +167,10 @@ def structure_snippet(case: Case, packing: Packing) -> str:
     """Python source that packs a batch of this shape as drawn and prints what the module returns."""
     spec = case.spec
     lines = [
-        "import torch",
+        implementation.current().imports,
         "from torch.nn.utils.rnn import pack_padded_sequence, pack_sequence",
         f"dtype, device = {case.dtype}, {case.device!r}",
-        f"module = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r}).to(device, dtype).eval()",
+        f"module = {implementation.current().source(spec.kind, spec.constructor_kwargs())}.to(device, dtype).eval()",
     ]
     if packing.method == "pack_sequence":
         lines += [

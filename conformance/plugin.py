@@ -1,7 +1,8 @@
 """The pytest plugin of the suite (entry point `pytest11`): options, markers, xfails and the report.
 
-Everything here is additive: hooks act only on checks that carry the `claim` marker, so test runs
-that do not collect the suite are unchanged. torch is imported only once such checks exist.
+It loads in every pytest run of an environment where the suite is installed, so everything here is
+additive: its options and markers start with rnn-, its hooks act only on checks that carry the
+`rnn_claim` marker, and torch is imported only once such checks exist.
 """
 
 from __future__ import annotations
@@ -12,68 +13,63 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from . import examples, xfails
+from . import examples, options, xfails
 from . import report as report_module
 from .claims import claim_of
 
 XFAILS = pytest.StashKey[list]()
 PROFILE = pytest.StashKey[str]()
 """Set by the suite's conftest to the Hypothesis profile it loaded."""
+BUILTIN_XFAILS = Path(__file__).with_name("known_deviations.txt")
+ONEDNN_PROJECTION_WARNING = "ignore:LSTM with projections is not supported with oneDNN:UserWarning"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("rnn-conformance", "torch recurrent-layer conformance")
-    group.addoption(
-        "--device",
-        action="append",
-        default=None,
-        help="torch device to check (repeatable, or a comma list); default: cpu, plus cuda when available",
-    )
-    group.addoption(
-        "--conformance-profile",
-        choices=["dev", "ci", "thorough"],
-        default=None,
-        help="Hypothesis profile of the suite; default: ci when $CI is set, else dev",
-    )
-    group.addoption("--max-examples", type=int, default=None, help="override the profile's examples per check")
-    group.addoption(
-        "--conformance-report",
-        metavar="PATH",
-        action="append",
-        default=None,
-        help="write the conformance report to PATH: Markdown if it ends in .md, else JSON (repeatable)",
-    )
-    group.addoption(
-        "--xfails-file",
-        metavar="PATH",
-        default=None,
-        help="known deviations: claim or test IDs expected to fail, one per line",
-    )
+    options.add(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "claim(key): the documented claim this check verifies")
-    config.addinivalue_line("markers", "device_types(*types, reason): run this check on these device types only")
-    config.addinivalue_line("markers", "slow_compile: a torch.compile check, left out of the default run")
-    config.pluginmanager.register(Recorder(config), "rnn-conformance-recorder")
-    for path in config.getoption("conformance_report") or []:
+    config.addinivalue_line("markers", "rnn_claim(key): the documented claim this check verifies")
+    config.addinivalue_line("markers", "rnn_device_types(*types, reason): run this check on these device types only")
+    config.addinivalue_line("markers", "rnn_slow_compile: a torch.compile check, run with --rnn-compile")
+    for path in config.getoption("rnn_report") or []:
         _check_writable(path)
-    xfails_path = config.getoption("xfails_file")
     try:
-        config.stash[XFAILS] = xfails.load(xfails_path) if xfails_path else []
+        paths = config.getoption("rnn_xfails_file") or []
+        config.stash[XFAILS] = [entry for path in paths for entry in xfails.load(path)]
     except xfails.XfailsFileError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if name := config.getoption("rnn_implementation"):
+        from . import implementation
+
+        try:
+            implementation.use(implementation.resolve(name))
+        except implementation.ImplementationError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    if path := config.getoption("rnn_baseline"):
+        from . import baseline
+
+        try:
+            config.stash[BASELINE] = baseline.load(path)
+        except baseline.BaselineError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    elif config.getoption("rnn_fail_on") == "regressions":
+        raise pytest.UsageError("--rnn-fail-on=regressions needs --rnn-baseline=REPORT.json to compare with")
+    config.pluginmanager.register(Recorder(config), "rnn-conformance-recorder")
+
+
+BASELINE = pytest.StashKey[dict]()
 
 
 def _check_writable(path: str) -> None:
     target = Path(path)
     if target.is_dir() or not target.parent.is_dir():
-        raise pytest.UsageError(f"--conformance-report {path!r}: no such directory to write the report in")
+        raise pytest.UsageError(f"--rnn-report {path!r}: no such directory to write the report in")
     try:
         with open(target, "a"):
             pass
     except OSError as exc:
-        raise pytest.UsageError(f"--conformance-report {path!r} cannot be written: {exc.strerror}") from None
+        raise pytest.UsageError(f"--rnn-report {path!r} cannot be written: {exc.strerror}") from None
 
 
 def claim_properties(item: pytest.Item) -> dict[str, object] | None:
@@ -95,28 +91,57 @@ def claim_properties(item: pytest.Item) -> dict[str, object] | None:
     }
 
 
+def _builtin_entries(config: pytest.Config) -> list[xfails.Entry]:
+    if config.getoption("rnn_no_builtin_xfails"):
+        return []
+    return xfails.load(str(BUILTIN_XFAILS))
+
+
+def _not_applicable(item: pytest.Item, impl: object) -> str | None:
+    """Why a check does not apply to the implementation under test, or None."""
+    from .implementation import Implementation
+    from .variants import VARIANTS
+
+    assert isinstance(impl, Implementation)
+    claim = claim_of(item)
+    if claim is not None and claim.torch_nn_only and not impl.is_torch_nn:
+        return f"concerns torch.nn's own classes ({claim.torch_nn_only}); the implementation is {impl.name}"
+    params = getattr(item, "callspec", None)
+    variant = params.params.get("variant") if params else None
+    if variant in VARIANTS:
+        return impl.missing_reason(str(VARIANTS[variant]["kind"]))
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Label every check with its claim; skip claims newer than torch; mark known deviations."""
+    """Label every check with its claim; skip what does not apply; mark known deviations."""
     checks = [(item, props) for item in items if (props := claim_properties(item)) is not None]
     if not checks:
         return
     import torch
 
+    from . import implementation
+
+    impl = implementation.current()
     installed = Version(torch.__version__.split("+")[0])
-    entries = config.stash.get(XFAILS, [])
+    builtin, given = _builtin_entries(config), config.stash.get(XFAILS, [])
     used: set[xfails.Entry] = set()
     for item, props in checks:
         item.user_properties.extend(props.items())
+        item.user_properties.append(("implementation", impl.name))
+        item.add_marker(pytest.mark.filterwarnings(ONEDNN_PROJECTION_WARNING))
         since = props["since"]
         if since and installed < Version(str(since)):
             item.add_marker(pytest.mark.skip(reason=f"documented since torch {since}; this is {torch.__version__}"))
-        for entry in entries:
+        if reason := _not_applicable(item, impl):
+            item.add_marker(pytest.mark.skip(reason=reason))
+        for entry in [*builtin, *given] if impl.is_torch_nn else given:
             if not entry.matches(str(props["claim"]), item.nodeid):
                 continue
             used.add(entry)
             if entry.applies_to(torch.__version__):
                 item.add_marker(pytest.mark.xfail(reason=f"{entry.reason} ({entry.where})", strict=False))
-    for entry in entries:
+    for entry in given:
         if entry not in used:
             warnings.warn(
                 pytest.PytestConfigWarning(
@@ -124,6 +149,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 ),
                 stacklevel=1,
             )
+    _deselect_compile_group(config, items)
+
+
+def _deselect_compile_group(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The torch.compile group runs with --rnn-compile, or when a -m expression selects by marker."""
+    if config.getoption("rnn_compile") or config.getoption("markexpr", ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("rnn_slow_compile")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("rnn_slow_compile")]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -153,27 +189,70 @@ class Recorder:
     def payload(self) -> dict[str, object]:
         import torch
 
-        from . import devices
+        from . import devices, implementation
 
-        return {
+        payload: dict[str, object] = {
             "torch": torch.__version__,
-            "devices": devices.parse(self.config.getoption("device")),
+            "implementation": implementation.current().name,
+            "devices": devices.parse(self.config.getoption("rnn_device")),
             "profile": self.config.stash.get(PROFILE, None),
             "claims": self.records,
         }
+        if BASELINE in self.config.stash:
+            payload["baseline_torch"] = self.config.stash[BASELINE].get("torch")
+        return payload
+
+    def comparison(self):
+        from . import baseline
+
+        before = self.config.stash[BASELINE]
+        return baseline.classify(list(before.get("claims", [])), self.records)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
             return
+        from . import implementation
+
         terminalreporter.section("rnn conformance")
+        impl = implementation.current()
+        if not impl.is_torch_nn:
+            terminalreporter.write_line(f"implementation judged: {impl.name}")
         for line in report_module.summary(self.records):
             terminalreporter.write_line(line)
-        for path in self.config.getoption("conformance_report") or []:
+        if BASELINE in self.config.stash:
+            from . import baseline
+
+            torch_before = str(self.config.stash[BASELINE].get("torch", "?"))
+            for line in baseline.summary_lines(self.comparison(), torch_before):
+                terminalreporter.write_line(line)
+        for path in self.config.getoption("rnn_report") or []:
             terminalreporter.write_line(f"report written to {path}")
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        paths = self.config.getoption("conformance_report") or []
-        if paths and not hasattr(self.config, "workerinput"):
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if hasattr(self.config, "workerinput"):
+            return
+        paths = self.config.getoption("rnn_report") or []
+        if paths:
             payload = self.payload()
+            extra = self._markdown_changes()
             for path in paths:
-                report_module.write(path, payload)
+                report_module.write(path, payload, extra)
+        gate = self.config.getoption("rnn_fail_on") == "regressions"
+        if gate and exitstatus == pytest.ExitCode.TESTS_FAILED and self._only_known_failures(session):
+            session.exitstatus = pytest.ExitCode.OK
+
+    def _markdown_changes(self) -> str:
+        if BASELINE not in self.config.stash:
+            return ""
+        from . import baseline
+
+        return baseline.markdown_section(self.comparison())
+
+    def _only_known_failures(self, session: pytest.Session) -> bool:
+        """Every failure of the run is a check, and none of them is a regression against the baseline."""
+        failed_checks = sum(1 for r in self.records if r["outcome"] == "failed")
+        if failed_checks != session.testsfailed:
+            return False
+        comparison = self.comparison()
+        return not comparison.regressions

@@ -39,9 +39,17 @@ def record(report, outcome: str) -> dict[str, object]:
         "mode": props.get("mode", "eager"),
         "since": props.get("since"),
         "test": report.nodeid,
+        "check": check_of(report.nodeid),
+        "implementation": props.get("implementation", "torch.nn"),
         "duration_s": round(report.duration, 3),
         "message": message,
     }
+
+
+def check_of(nodeid: str) -> str:
+    """The node ID without its directories: the same whether the suite runs from a checkout or a wheel."""
+    path, sep, rest = nodeid.partition("::")
+    return path.rsplit("/", 1)[-1] + sep + rest
 
 
 def _short(report, outcome: str) -> str:
@@ -56,10 +64,11 @@ def _short(report, outcome: str) -> str:
     return text.splitlines()[-1] if text else ""
 
 
-def write(path: str, payload: dict[str, object]) -> None:
+def write(path: str, payload: dict[str, object], extra_markdown: str = "") -> None:
+    """The report as Markdown (with `extra_markdown` appended) or JSON, by the path's suffix."""
     target = Path(path)
     if target.suffix.lower() in (".md", ".markdown"):
-        target.write_text(markdown(payload))
+        target.write_text(markdown(payload) + (f"\n{extra_markdown.strip()}\n" if extra_markdown else ""))
     else:
         target.write_text(json.dumps(payload, indent=2, default=str) + "\n")
 
@@ -76,7 +85,8 @@ def markdown(payload: dict[str, object]) -> str:
     lines = [
         f"# Conformance of torch {payload['torch']}",
         "",
-        f"Devices: {', '.join(payload['devices'])}; profile: {payload.get('profile')}.",
+        f"Implementation: {payload.get('implementation', 'torch.nn')}; devices: {', '.join(payload['devices'])}; "
+        f"profile: {payload.get('profile')}.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),

@@ -6,6 +6,7 @@ import numpy as np
 
 from reference import Spec, output_shapes
 
+from . import implementation
 from .case import Case
 
 INLINE_LIMIT = 6000
@@ -25,9 +26,9 @@ def snippet(case: Case, compared: str, expected: np.ndarray, tol: float | tuple[
     spec = case.spec
     dtype = str(case.dtype)
     lines = [
-        "import torch",
+        implementation.current().imports,
         f"dtype, device = {dtype}, {case.device!r}",
-        f"module = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r}).to(device, dtype).eval()",
+        f"module = {implementation.current().source(spec.kind, spec.constructor_kwargs())}.to(device, dtype).eval()",
         "weights = {",
         *(f"    {name!r}: {literal(value)}," for name, value in case.params.items()),
         "}",
@@ -76,8 +77,8 @@ def construction_snippet(spec: Spec, expression: str) -> str:
     """Python source that builds the module of `spec` and prints `expression` of it (`module`)."""
     return "\n".join(
         [
-            "import torch",
-            f"module = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r})",
+            implementation.current().imports,
+            f"module = {implementation.current().source(spec.kind, spec.constructor_kwargs())}",
             f"print({expression})",
         ]
     )
@@ -86,7 +87,8 @@ def construction_snippet(spec: Spec, expression: str) -> str:
 def shapes_snippet(case: Case) -> str:
     """Python source that runs inputs of the case's shapes and prints the outputs' shapes."""
     shapes = {"x": case.x, "h0": case.h0, "c0": case.c0}
-    lines = ["import torch", f"module = torch.nn.{case.spec.kind}(**{case.spec.constructor_kwargs()!r})"]
+    impl = implementation.current()
+    lines = [impl.imports, f"module = {impl.expression(case.spec.kind)}(**{case.spec.constructor_kwargs()!r})"]
     lines += [f"{name} = torch.randn{tuple(a.shape)}" for name, a in shapes.items() if a is not None]
     hx = "" if case.h0 is None else (", (h0, c0)" if case.c0 is not None else ", h0")
     names = output_shapes(case.spec, case.seq_len, case.batch)

@@ -24,10 +24,11 @@ PARITY = claim(
     "A module moved to another device with .to(device) computes the same outputs and gradients as on the "
     "CPU, within the dtype's tolerance.",
 )
+ACCELERATORS = ("cuda", "mps", "xpu", "hpu", "privateuseone")
 
 
 @PARITY.mark
-@pytest.mark.device_types("cuda", "mps", "xpu", "hpu", "privateuseone", reason="parity compares a device with the CPU")
+@pytest.mark.rnn_device_types(*ACCELERATORS, reason="parity compares a device with the CPU")
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("variant", VARIANTS)
 @given(data=st.data())

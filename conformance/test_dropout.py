@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import reference
 from reference import Spec
 
-from . import sizes
+from . import implementation, sizes
 from .actual import module_for, torch_outputs
 from .case import Case, make_case
 from .claims import Claim, claim
@@ -174,9 +174,9 @@ def training_snippet(case: Case, seed: int, tol: float, c: Compared | None = Non
     spec = case.spec
     args = "x" if case.h0 is None else ("x, (h0, c0)" if case.c0 is not None else "x, h0")
     lines = [
-        "import torch",
+        implementation.current().imports,
         f"dtype, device = {case.dtype}, {case.device!r}",
-        f"module = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r}).to(device, dtype)",
+        f"module = {implementation.current().source(spec.kind, spec.constructor_kwargs())}.to(device, dtype)",
         "weights = {",
         *(f"    {name!r}: {literal(value)}," for name, value in case.params.items()),
         "}",

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from reference import Spec
 
-from . import examples
+from . import examples, implementation
 from .claims import Claim, claim
 from .compare import fail
 from .raising import call_source, expect_accepted, expect_raises
@@ -173,21 +173,23 @@ def expect_constructor_raises(
 ) -> None:
     """The module for `spec`, built with the keyword arguments in `changes` replaced, must raise."""
     kwargs = spec.constructor_kwargs() | changes
-    source = call_source(f"nn.{spec.kind}", **kwargs)
-    build = _quietly(lambda: getattr(torch.nn, spec.kind)(**kwargs))
-    expect_raises(claim, variant, exc_type, fragment, build, source, f"import torch\ntorch.{source}")
+    impl = implementation.current()
+    source = call_source(impl.short(spec.kind), **kwargs)
+    build = _quietly(lambda: impl.build(spec.kind, **kwargs))
+    repro = f"{impl.imports}\n{call_source(impl.expression(spec.kind), **kwargs)}"
+    expect_raises(claim, variant, exc_type, fragment, build, source, repro)
 
 
 def construct_recording_warnings(
     claim: Claim, variant: str, kind: str, kwargs: dict[str, object]
 ) -> tuple[torch.nn.Module, list[warnings.WarningMessage]]:
     """The module built from `kwargs`, which must not raise, and the warnings it emitted."""
-    source = call_source(f"nn.{kind}", **kwargs)
+    impl = implementation.current()
+    source = call_source(impl.short(kind), **kwargs)
+    repro = f"{impl.imports}\n{call_source(impl.expression(kind), **kwargs)}"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        module = expect_accepted(
-            claim, variant, lambda: getattr(torch.nn, kind)(**kwargs), source, f"import torch\ntorch.{source}"
-        )
+        module = expect_accepted(claim, variant, lambda: impl.build(kind, **kwargs), source, repro)
     return module, [w for w in caught if ONEDNN_WARNING_TEXT not in str(w.message)]
 
 
@@ -227,7 +229,8 @@ class Call:
             shapes.append(f"h_0 of shape {self.h}")
         if self.c is not None:
             shapes.append(f"c_0 of shape {self.c}")
-        return f"{call_source(f'nn.{self.spec.kind}', **self.constructor)} called on {', '.join(shapes)}"
+        module = call_source(implementation.current().short(self.spec.kind), **self.constructor)
+        return f"{module} called on {', '.join(shapes)}"
 
     def repro(self, device: str) -> str:
         to = "" if device == "cpu" else f".to({device!r})"
@@ -235,8 +238,9 @@ class Call:
         args = [zeros(self.x)]
         if self.h is not None:
             args.append(f"({zeros(self.h)}, {zeros(self.c)})" if self.spec.has_cell_state else zeros(self.h))
-        module = f"module = {call_source(f'torch.nn.{self.spec.kind}', **self.constructor)}{to}"
-        return "\n".join(["import torch", module, f"module({', '.join(args)})"])
+        impl = implementation.current()
+        module = f"module = {call_source(impl.expression(self.spec.kind), **self.constructor)}{to}"
+        return "\n".join([impl.imports, module, f"module({', '.join(args)})"])
 
 
 def call_with(spec: Spec, x: tuple[int, ...], state: dict[str, tuple[int, ...]]) -> Call:

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from reference import Spec, init_bound
 
+from . import implementation
 from .claims import Claim, claim
 from .compare import fail
 from .strategies import specs
@@ -79,11 +80,12 @@ def built(spec: Spec, seed: int) -> torch.nn.Module:
 
 
 def construction(spec: Spec, seed: int) -> str:
-    return f"torch.manual_seed({seed}); m = torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r})"
+    return f"torch.manual_seed({seed}); m = {implementation.current().source(spec.kind, spec.constructor_kwargs())}"
 
 
 def described(spec: Spec, seed: int) -> str:
-    return f"torch.nn.{spec.kind}(**{spec.constructor_kwargs()!r}) built after torch.manual_seed({seed})"
+    module = f"{implementation.current().short(spec.kind)}(**{spec.constructor_kwargs()!r})"
+    return f"{module} built after torch.manual_seed({seed})"
 
 
 def bound_text(spec: Spec) -> str:

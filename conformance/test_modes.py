@@ -10,7 +10,7 @@ Sizes. These claims are about how weights reach the kernels, not about the kerne
 the drawn configurations are capped small (CAPS). TorchScript and torch.compile take seconds to
 compile a module, so their checks run one fixed configuration per variant (SCRIPT_SPECS,
 COMPILE_SPECS) whose compiled module is kept and reloaded with each example's weights; compile
-checks also keep one input shape (COMPILE_INPUTS) and carry the marker `slow_compile`.
+checks also keep one input shape (COMPILE_INPUTS) and carry the marker `rnn_slow_compile`.
 """
 
 from __future__ import annotations
@@ -47,16 +47,19 @@ SCRIPT = claim(
     "A module compiled by torch.jit.script (a full module called from a scripted module, since a scripted "
     "RNN, LSTM or GRU exposes no forward to Python) computes the documented outputs with the current "
     "values of its parameters.",
+    torch_nn_only="the scripted wrapper is typed for torch.nn's classes",
 )
 COMPILE = claim(
     "modes.compile.values",
     "torch.compile(module) (inductor, fullgraph, with torch._dynamo.config.allow_rnn) computes the "
     "documented outputs with the current values of the module's parameters.",
+    torch_nn_only="compiled with dynamo's allow_rnn, a setting for torch.nn's recurrent modules",
 )
 COMPILE_GRADIENTS = claim(
     "modes.compile.gradients",
     "Backpropagating through torch.compile(module) gives the gradients of the documented equations for the "
     "input, the given state and every parameter.",
+    torch_nn_only="compiled with dynamo's allow_rnn, a setting for torch.nn's recurrent modules",
 )
 FUNCTIONAL = claim(
     "modes.functional.values",
@@ -93,6 +96,7 @@ FLATTEN = claim(
     "modes.flatten_after_assign.values",
     "After a parameter is reassigned (module.weight_ih_l0 = nn.Parameter(new)) and flatten_parameters() "
     "is called, the module computes with the new parameter.",
+    torch_nn_only="flatten_parameters() is a method of torch.nn's RNNBase",
 )
 TIED = claim(
     "modes.tied_weights.values",
@@ -377,7 +381,7 @@ def test_script_values(variant: str, dtype: torch.dtype, mode: str, device: str,
 # torch.compile -----------------------------------------------------------------------------
 
 
-@pytest.mark.slow_compile
+@pytest.mark.rnn_slow_compile
 @COMPILE.mark
 @pytest.mark.parametrize("mode", ["compile"])
 @pytest.mark.parametrize("dtype", [F64, F32], ids=str)
@@ -388,7 +392,7 @@ def test_compile_values(variant: str, dtype: torch.dtype, mode: str, device: str
     check_mode(COMPILE, variant, "torch.compile(module, fullgraph=True)", case, lambda: modes.compiled(case))
 
 
-@pytest.mark.slow_compile
+@pytest.mark.rnn_slow_compile
 @COMPILE_GRADIENTS.mark
 @pytest.mark.parametrize("mode", ["compile"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)

@@ -32,6 +32,7 @@ SHAPES = claim(
 FLAT = claim(
     "parameters.flat_weights",
     "The module's _flat_weights_names and state_dict list the parameters in registration order.",
+    torch_nn_only="_flat_weights_names is an attribute of torch.nn's RNNBase",
 )
 
 

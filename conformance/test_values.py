@@ -76,7 +76,7 @@ TF32 = claim(
 
 
 @TF32.mark
-@pytest.mark.device_types("cuda", reason="TF32 applies to CUDA matmuls only")
+@pytest.mark.rnn_device_types("cuda", reason="TF32 applies to CUDA matmuls only")
 @pytest.mark.parametrize("tf32", [True], ids=["tf32"])
 @pytest.mark.parametrize("variant", VARIANTS)
 @given(data=st.data())

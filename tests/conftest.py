@@ -11,7 +11,7 @@ KILL_REPORTS: list[pytest.TestReport] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    profiles.load(config.getoption("conformance_profile"), config.getoption("max_examples"))
+    profiles.load(config.getoption("rnn_profile"), config.getoption("rnn_max_examples"))
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
 

@@ -35,7 +35,7 @@ def run_suite(tmp_path: Path, *args: str, plugin: str | None = None) -> subproce
         extra = ["-p", "break_torch"]
     # Options given as --name=value: a separate absolute path would make pytest look for its rootdir
     # (and this project's pyproject.toml) above that path.
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--max-examples=3", *extra, *args]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--rnn-max-examples=3", *extra, *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -47,13 +47,13 @@ def test_known_deviation_is_xfailed_and_reported(tmp_path: Path) -> None:
     )
     report, markdown = tmp_path / "report.json", tmp_path / "report.md"
     shapes_check = "conformance/test_parameters.py::test_parameter_shapes[RNN_TANH]"
-    args = [f"{NAMES_CHECK}[GRU]", shapes_check, f"{NAMES_CHECK}[LSTM]", "--max-examples", "30"]
+    args = [f"{NAMES_CHECK}[GRU]", shapes_check, f"{NAMES_CHECK}[LSTM]", "--rnn-max-examples", "30"]
     result = run_suite(
         tmp_path,
         *args,
-        f"--xfails-file={xfails}",
-        f"--conformance-report={report}",
-        f"--conformance-report={markdown}",
+        f"--rnn-xfails-file={xfails}",
+        f"--rnn-report={report}",
+        f"--rnn-report={markdown}",
         plugin=BREAK_NAMES,
     )
     assert result.returncode == 1, result.stdout + result.stderr
@@ -71,7 +71,7 @@ def test_known_deviation_is_xfailed_and_reported(tmp_path: Path) -> None:
 
 def test_report_records_the_fields_of_every_check(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    result = run_suite(tmp_path, "conformance/test_values.py::test_output_shapes", f"--conformance-report={report}")
+    result = run_suite(tmp_path, "conformance/test_values.py::test_output_shapes", f"--rnn-report={report}")
     assert result.returncode == 0, result.stdout + result.stderr
     payload = json.loads(report.read_text())
     assert set(payload) >= {"torch", "devices", "claims"}
@@ -84,7 +84,7 @@ def test_a_usage_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     """End to end, in a fresh process: the exit code and what the user sees."""
     malformed = tmp_path / "malformed.txt"
     malformed.write_text("LSTM.outputs.values @ not-a-version\n")
-    result = run_suite(tmp_path, NAMES_CHECK, f"--xfails-file={malformed}")
+    result = run_suite(tmp_path, NAMES_CHECK, f"--rnn-xfails-file={malformed}")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and "is not a version specifier" in errors[0], f"expected one line, got:\n{result.stderr}"
@@ -92,7 +92,7 @@ def test_a_usage_error_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_an_unknown_device_is_a_usage_error() -> None:
-    with pytest.raises(pytest.UsageError, match="--device 'warp9' is not a torch device"):
+    with pytest.raises(pytest.UsageError, match="--rnn-device 'warp9' is not a torch device"):
         devices.parse(["cpu,warp9"])
 
 
@@ -149,7 +149,7 @@ torch.__version__ = "2.0.1"
 def test_a_claim_newer_than_torch_is_skipped_with_its_version(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     check = "conformance/test_errors.py::test_hidden_size_not_positive_is_refused[GRU]"
-    result = run_suite(tmp_path, check, f"--conformance-report={report}", plugin=OLDER_TORCH)
+    result = run_suite(tmp_path, check, f"--rnn-report={report}", plugin=OLDER_TORCH)
     assert result.returncode == 0, result.stdout + result.stderr
     (record,) = json.loads(report.read_text())["claims"]
     assert record["outcome"] == "skipped" and "documented since torch 2.1" in record["message"], record

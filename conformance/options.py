@@ -1,0 +1,70 @@
+"""The plugin's command-line options. Every one starts with --rnn-, so none can clash with the
+options of the project whose pytest run loads the plugin (it loads in every run of an environment
+where the suite is installed)."""
+
+from __future__ import annotations
+
+import pytest
+
+GROUP = ("rnn-conformance", "torch recurrent-layer conformance")
+
+
+def add(parser: pytest.Parser) -> None:
+    group = parser.getgroup(*GROUP)
+    group.addoption(
+        "--rnn-device",
+        action="append",
+        default=None,
+        help="torch device to check (repeatable, or a comma list); default: cpu, plus cuda when available",
+    )
+    group.addoption(
+        "--rnn-profile",
+        choices=["dev", "ci", "thorough"],
+        default=None,
+        help="Hypothesis profile of the suite; default: ci when $CI is set, else dev",
+    )
+    group.addoption("--rnn-max-examples", type=int, default=None, help="override the profile's examples per check")
+    group.addoption(
+        "--rnn-report",
+        metavar="PATH",
+        action="append",
+        default=None,
+        help="write the conformance report to PATH: Markdown if it ends in .md, else JSON (repeatable)",
+    )
+    group.addoption(
+        "--rnn-xfails-file",
+        metavar="PATH",
+        action="append",
+        default=None,
+        help="more known deviations: claim or test IDs expected to fail, one per line (repeatable)",
+    )
+    group.addoption(
+        "--rnn-no-builtin-xfails",
+        action="store_true",
+        default=False,
+        help="do not apply the known deviations of torch that ship with the suite",
+    )
+    group.addoption(
+        "--rnn-implementation",
+        metavar="MODULE",
+        default=None,
+        help="judge MODULE's (or MODULE:ATTRIBUTE's) RNN, LSTM, GRU and cells instead of torch.nn's",
+    )
+    group.addoption(
+        "--rnn-baseline",
+        metavar="REPORT",
+        default=None,
+        help="a JSON report of an earlier run: classify each check as regressed, fixed, still failing, new or gone",
+    )
+    group.addoption(
+        "--rnn-fail-on",
+        choices=["any", "regressions"],
+        default="any",
+        help="which failures fail the run: any (default) or only regressions against --rnn-baseline",
+    )
+    group.addoption(
+        "--rnn-compile",
+        action="store_true",
+        default=False,
+        help="also run the torch.compile group (marker rnn_slow_compile), left out by default",
+    )
