@@ -247,7 +247,7 @@ class Recorder:
             return ""
         from . import baseline
 
-        return baseline.markdown_section(self.comparison())
+        return baseline.markdown_section(self.comparison(), str(self.config.stash[BASELINE].get("torch", "?")))
 
     def _only_known_failures(self, session: pytest.Session) -> bool:
         """Every failure of the run is a check, and none of them is a regression against the baseline."""

@@ -1,0 +1,171 @@
+"""The claims-by-run Markdown matrix and its command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import matrix
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rec(claim: str, outcome: str, params: str, kernel: str | None = None) -> dict[str, Any]:
+    return {
+        "id": claim,
+        "outcome": outcome,
+        "test": f"conformance/test_x.py::test_y[{params}]",
+        "device": params.split("-")[0],
+        "dtype": "float32",
+        "kernel": kernel,
+        "mode": "eager",
+        "message": "",
+    }
+
+
+OLD: dict[str, Any] = {
+    "torch": "2.13.0",
+    "devices": ["cpu"],
+    "profile": "ci",
+    "claims": [
+        rec("GRU.outputs.values", "passed", "cpu-a"),
+        rec("GRU.outputs.values", "passed", "cpu-b"),
+        rec("LSTM.outputs.values", "passed", "cpu-a"),
+        rec("LSTM.forward.zero_length", "xfailed", "cpu-a"),
+        rec("RNN_TANH.init.bounds", "skipped", "cpu-a"),
+        rec("GRU.parameters.names", "passed", "cpu-a"),
+    ],
+}
+NEW: dict[str, Any] = {
+    "torch": "2.14.1+cu124",
+    "devices": ["cpu", "cuda"],
+    "profile": "ci",
+    "implementation": "torch.nn",
+    "claims": [
+        rec("GRU.outputs.values", "passed", "cpu-a"),
+        rec("GRU.outputs.values", "failed", "cuda-cudnn-a", kernel="cudnn"),
+        rec("GRU.outputs.values", "skipped", "cuda-native-a", kernel="native"),
+        rec("LSTM.outputs.values", "passed", "cpu-a"),
+        rec("LSTM.outputs.values", "skipped", "cuda-a"),
+        rec("LSTM.forward.zero_length", "xpassed", "cpu-a"),
+        rec("RNN_TANH.init.bounds", "passed", "cpu-a"),
+        rec("GRU.parameters.names", "passed", "cpu-a"),
+        rec("devices.parity", "passed", "cuda-a"),
+    ],
+}
+
+
+def table_rows(text: str, heading: str) -> list[list[str]]:
+    section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("| ")
+    ]
+
+
+def write(tmp_path: Path, name: str, payload: object) -> Path:
+    path = tmp_path / name
+    path.write_text(payload if isinstance(payload, str) else json.dumps(payload))
+    return path
+
+
+def test_verdict_is_the_worst_outcome_of_the_claims_checks() -> None:
+    assert matrix.verdicts(NEW["claims"]) == {
+        "GRU.outputs.values": "failed",
+        "LSTM.outputs.values": "passed",
+        "LSTM.forward.zero_length": "xpassed",
+        "RNN_TANH.init.bounds": "passed",
+        "GRU.parameters.names": "passed",
+        "devices.parity": "passed",
+    }
+    claims = [rec("A.b.c", o, f"cpu-{o}") for o in ("skipped", "passed", "xfailed")]
+    assert matrix.verdicts(claims) == {"A.b.c": "xfailed"}
+    assert matrix.verdicts([*claims, rec("A.b.c", "xpassed", "cpu-z")]) == {"A.b.c": "xpassed"}
+
+
+def test_column_headers() -> None:
+    assert matrix.column_header(OLD) == "torch 2.13.0<br>cpu<br>torch.nn"
+    assert matrix.column_header(NEW) == "torch 2.14.1+cu124<br>cpu, cuda<br>torch.nn<br>kernel cudnn, native"
+    other = {**OLD, "implementation": "my.rnn", "devices": []}
+    assert matrix.column_header(other) == "torch 2.13.0<br>?<br>my.rnn"
+
+
+def test_differing_claims_come_first() -> None:
+    text = matrix.render([("old.json", OLD), ("new.json", NEW)])
+    assert text.startswith("# Conformance across runs\n")
+    assert "Columns, left to right: `old.json`, `new.json`." in text
+    assert text.index("## Claims whose verdict differs") < text.index("## Claims with the same verdict")
+    differing = table_rows(text, "Claims whose verdict differs between runs")
+    assert differing[0] == ["claim", "torch 2.13.0<br>cpu<br>torch.nn", matrix.column_header(NEW)]
+    assert "\n|---|---|---|\n| `GRU.outputs.values` |" in text
+    assert differing[1:] == [
+        ["`GRU.outputs.values`", "passed", "failed"],
+        ["`LSTM.forward.zero_length`", "xfailed", "xpassed"],
+        ["`RNN_TANH.init.bounds`", "skipped", "passed"],
+        ["`devices.parity`", "", "passed"],
+    ]
+    same = table_rows(text, "Claims with the same verdict in every run")
+    assert same[1:] == [["`GRU.parameters.names`", "passed", "passed"], ["`LSTM.outputs.values`", "passed", "passed"]]
+
+
+def test_one_run_has_nothing_differing() -> None:
+    text = matrix.render([("old.json", OLD)])
+    assert "## Claims whose verdict differs between runs\n\nNone.\n" in text
+    assert len(table_rows(text, "Claims with the same verdict in every run")) == 1 + 5
+
+
+def test_main_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = write(tmp_path, "old.json", OLD), write(tmp_path, "new.json", NEW)
+    assert matrix.main([str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert out == matrix.render([(str(old), OLD), (str(new), NEW)])
+
+
+def test_main_writes_the_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = write(tmp_path, "old.json", OLD), write(tmp_path, "new.json", NEW)
+    target = tmp_path / "matrix.md"
+    assert matrix.main([str(old), str(new), "-o", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    assert target.read_text() == matrix.render([(str(old), OLD), (str(new), NEW)])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("missing.json", None, "missing.json: no such report file"),
+        ("bad.json", "{", "bad.json: not valid JSON"),
+        ("list.json", "[]", "list.json: not a conformance report"),
+    ],
+)
+def test_main_rejects_bad_reports_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None, expected: str
+) -> None:
+    good = write(tmp_path, "old.json", OLD)
+    bad = tmp_path / name if content is None else write(tmp_path, name, content)
+    with pytest.raises(SystemExit) as info:
+        matrix.main([str(good), str(bad)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
+
+
+def test_main_rejects_an_unwritable_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path, "old.json", OLD)
+    with pytest.raises(SystemExit) as info:
+        matrix.main([str(good), "-o", str(tmp_path / "no" / "such" / "dir.md")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be written" in err
+
+
+def test_command_line_usage_error_is_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance.matrix"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == "python -m conformance.matrix: error: the following arguments are required: REPORT.json\n"
