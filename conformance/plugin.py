@@ -87,7 +87,7 @@ def claim_properties(item: pytest.Item) -> dict[str, object] | None:
         "device": params.get("device"),
         "dtype": str(dtype).removeprefix("torch.") if dtype is not None else None,
         "kernel": params.get("kernel"),
-        "mode": params.get("mode", "eager"),
+        "mode": params.get("mode", claim.mode),
     }
 
 

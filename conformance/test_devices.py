@@ -10,27 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from .actual import torch_outputs
-from .claims import claim
+from .claims.devices import PARITY
 from .compare import assert_values
 from .dtypes import DTYPES, unsupported_reason
 from .gradient_cases import gradient_cases, torch_gradients
 from .gradient_reproducer import assert_gradient
 from .oracle import expected_outputs
 from .tolerances import forward_allowed, gradient_tolerance
-from .variants import VARIANTS
 
-PARITY = claim(
-    "devices.parity",
-    "A module moved to another device with .to(device) computes the same outputs and gradients as on the "
-    "CPU, within the dtype's tolerance.",
-)
 ACCELERATORS = ("cuda", "mps", "xpu", "hpu", "privateuseone")
 
 
 @PARITY.mark
 @pytest.mark.rnn_device_types(*ACCELERATORS, reason="parity compares a device with the CPU")
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@PARITY.each_variant
 @given(data=st.data())
 def test_device_matches_cpu(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     if unsupported_reason("cpu", dtype, variant):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,7 +23,8 @@ from reference import Spec
 from . import implementation, sizes
 from .actual import module_for, torch_outputs
 from .case import Case, make_case
-from .claims import Claim, claim
+from .claims import Claim
+from .claims.dropout import EVAL_MODE, FIRST_LAYER_STATE, LAST_LAYER_OUTPUT, P_ONE, P_ZERO, SCALED
 from .compare import assert_values, fail
 from .oracle import expected_outputs
 from .packing import input_shapes
@@ -32,38 +32,6 @@ from .reproducer import INLINE_LIMIT, literal
 from .sizes import CAP_DIVISOR
 from .strategies import SEEDS, specs, weights
 from .tolerances import forward_tolerance
-from .variants import FULL_VARIANTS
-
-EVAL_MODE = claim(
-    "dropout.eval_mode",
-    "Dropout is applied in training mode only: in eval mode a module with dropout > 0 computes the "
-    "documented equations without any mask.",
-)
-P_ZERO = claim(
-    "dropout.p_zero",
-    "dropout = 0 (the default) drops nothing: in training mode the outputs are those of eval mode.",
-)
-FIRST_LAYER_STATE = claim(
-    "dropout.first_layer_state",
-    "Dropout is applied to the output of each layer but the last, and not to h_n: the first layer "
-    "reads x unmasked, so its rows of h_n (and c_n) are the same in training as in eval mode.",
-)
-LAST_LAYER_OUTPUT = claim(
-    "dropout.last_layer_output",
-    "Dropout is not applied to the last layer's output: in training mode too, output is the last "
-    "layer's hidden state at every step, so its last step (its first, for the reverse direction) "
-    "equals the last layer's rows of h_n.",
-)
-P_ONE = claim(
-    "dropout.p_one",
-    "With dropout = 1 in training mode every layer above the first reads zeros: output, h_n and c_n "
-    "are the documented equations' with all-zero dropout masks.",
-)
-SCALED = claim(
-    "dropout.scaled",
-    "Kept values are scaled by 1/(1-p): each element a layer above the first reads is either 0 or the "
-    "layer below's output times 1/(1-p).",
-)
 
 F64 = torch.float64
 PROBABILITIES = (0.25, 0.5, 1.0)
@@ -218,7 +186,7 @@ def training_snippet(case: Case, seed: int, tol: float, c: Compared | None = Non
 
 
 @EVAL_MODE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@EVAL_MODE.each_variant
 @given(data=st.data())
 def test_eval_mode_ignores_dropout(variant: str, device: str, data: st.DataObject) -> None:
     case = data.draw(stacked_cases(variant, device, PROBABILITIES), label="case")
@@ -230,7 +198,7 @@ def test_eval_mode_ignores_dropout(variant: str, device: str, data: st.DataObjec
 
 
 @P_ZERO.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@P_ZERO.each_variant
 @given(data=st.data())
 def test_zero_dropout_in_training(variant: str, device: str, data: st.DataObject) -> None:
     case = data.draw(stacked_cases(variant, device, (0.0,)), label="case")
@@ -244,7 +212,7 @@ def test_zero_dropout_in_training(variant: str, device: str, data: st.DataObject
 
 
 @FIRST_LAYER_STATE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@FIRST_LAYER_STATE.each_variant
 @given(data=st.data())
 def test_first_layer_state_untouched(variant: str, device: str, data: st.DataObject) -> None:
     case = data.draw(stacked_cases(variant, device, PROBABILITIES), label="case")
@@ -265,7 +233,7 @@ def test_first_layer_state_untouched(variant: str, device: str, data: st.DataObj
 
 
 @LAST_LAYER_OUTPUT.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@LAST_LAYER_OUTPUT.each_variant
 @given(data=st.data())
 def test_last_layer_output_unmasked(variant: str, device: str, data: st.DataObject) -> None:
     case = data.draw(stacked_cases(variant, device, PROBABILITIES), label="case")
@@ -285,7 +253,7 @@ def test_last_layer_output_unmasked(variant: str, device: str, data: st.DataObje
 
 
 @P_ONE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@P_ONE.each_variant
 @given(data=st.data())
 def test_dropout_one_drops_everything(variant: str, device: str, data: st.DataObject) -> None:
     case = data.draw(stacked_cases(variant, device, (1.0,)), label="case")
@@ -299,7 +267,7 @@ def test_dropout_one_drops_everything(variant: str, device: str, data: st.DataOb
 
 
 @SCALED.mark
-@pytest.mark.parametrize("variant", ["RNN_RELU"])
+@SCALED.each_variant
 @given(data=st.data())
 def test_kept_values_are_scaled(variant: str, device: str, data: st.DataObject) -> None:
     """A 2-layer relu RNN whose second layer passes its input through: output = mask * layer 0's output.

@@ -9,7 +9,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,143 +16,43 @@ from hypothesis import strategies as st
 from reference import Spec
 
 from . import examples, implementation
-from .claims import Claim, claim
+from .claims import Claim
+from .claims.construction import (
+    CELL_NONLINEARITY,
+    DROPOUT_BOOL,
+    DROPOUT_MESSAGE,
+    DROPOUT_RANGE,
+    DROPOUT_TYPE,
+    DROPOUT_UNCONVERTIBLE,
+    DROPOUT_WARNING,
+    DROPOUT_WARNING_TEXT,
+    HIDDEN_SIZE,
+    HIDDEN_SIZE_TYPE,
+    NONLINEARITY,
+    NUM_LAYERS,
+    PROJ_SIZE,
+    PROJ_SIZE_UNSUPPORTED,
+    VALID,
+)
+from .claims.forward import (
+    CELL_BATCH_SIZE,
+    CELL_DIMS,
+    CELL_HIDDEN_SIZE,
+    CELL_INPUT_SIZE,
+    HX_BATCH_SIZE,
+    HX_DIMS,
+    HX_SHAPE,
+    INPUT_DIMS,
+    INPUT_SIZE,
+    ZERO_LENGTH,
+)
 from .compare import fail
 from .raising import call_source, expect_accepted, expect_raises
 from .strategies import specs
 from .torch_modules import build_module
-from .variants import CELL_VARIANTS, FULL_VARIANTS, VARIANTS
+from .variants import VARIANTS
 
-DROPOUT_MESSAGE = "dropout should be a number in range [0, 1]"
-DROPOUT_WARNING_TEXT = "dropout option adds dropout after all but last recurrent layer"
 ONEDNN_WARNING_TEXT = "LSTM with projections is not supported with oneDNN"
-
-DROPOUT_RANGE = claim(
-    "construction.dropout_range",
-    f"A dropout outside [0, 1] (NaN and the infinities included) raises ValueError '{DROPOUT_MESSAGE} "
-    "representing the probability of an element being zeroed'.",
-)
-DROPOUT_BOOL = claim(
-    "construction.dropout_bool",
-    f"A bool dropout is refused, True and False alike: ValueError '{DROPOUT_MESSAGE}'.",
-)
-DROPOUT_TYPE = claim(
-    "construction.dropout_type",
-    f"A dropout that is not a number, such as the string '0.5' or a 0-d tensor, raises ValueError '{DROPOUT_MESSAGE}'.",
-)
-DROPOUT_UNCONVERTIBLE = claim(
-    "construction.dropout_unconvertible",
-    f"A dropout that is not a number and that float() cannot convert either (None, a non-numeric string, "
-    f"a list, a complex number) raises ValueError '{DROPOUT_MESSAGE}' like every other non-number.",
-)
-HIDDEN_SIZE = claim(
-    "construction.hidden_size",
-    "nn.RNN, nn.LSTM and nn.GRU refuse hidden_size <= 0 with ValueError 'hidden_size must be greater than "
-    "zero' (since torch 2.1).",
-    since="2.1",
-)
-HIDDEN_SIZE_TYPE = claim(
-    "construction.hidden_size_type",
-    "nn.RNN, nn.LSTM and nn.GRU refuse a hidden_size that is not an int (a float, even 4.0, a string, None) "
-    "with TypeError 'hidden_size should be of type int' (since torch 2.1).",
-    since="2.1",
-)
-NUM_LAYERS = claim(
-    "construction.num_layers",
-    "num_layers <= 0 raises ValueError 'num_layers must be greater than zero' (since torch 2.2).",
-    since="2.2",
-)
-PROJ_SIZE = claim(
-    "construction.proj_size",
-    "nn.LSTM refuses proj_size < 0 with ValueError 'proj_size should be a positive integer or zero to "
-    "disable projections' and proj_size >= hidden_size with ValueError 'proj_size has to be smaller than "
-    "hidden_size'.",
-)
-PROJ_SIZE_UNSUPPORTED = claim(
-    "construction.proj_size_unsupported",
-    "nn.RNN and nn.GRU refuse a proj_size argument, whatever its value (0 included), with ValueError "
-    "'proj_size argument is only supported for LSTM, not RNN or GRU'.",
-)
-NONLINEARITY = claim(
-    "construction.nonlinearity",
-    "nn.RNN refuses a nonlinearity other than 'tanh' or 'relu' (case matters) with ValueError "
-    "\"Unknown nonlinearity '...'. Select from 'tanh' or 'relu'.\"",
-)
-CELL_NONLINEARITY = claim(
-    "construction.cell_nonlinearity",
-    "nn.RNNCell accepts any nonlinearity when it is constructed, without a warning; forward with one other "
-    "than 'tanh' or 'relu' raises RuntimeError 'Unknown nonlinearity: ...'.",
-)
-VALID = claim(
-    "construction.valid",
-    "Valid constructor arguments (input_size, hidden_size, num_layers >= 1; dropout a number in [0, 1]; "
-    "any bias, batch_first, bidirectional; 0 <= proj_size < hidden_size for LSTM) neither raise nor warn, "
-    "apart from the dropout warning.",
-)
-DROPOUT_WARNING = claim(
-    "construction.dropout_warning",
-    f"Constructing with dropout > 0 and num_layers = 1 emits exactly one UserWarning '{DROPOUT_WARNING_TEXT}, "
-    "so non-zero dropout expects num_layers greater than 1'; no other configuration emits it.",
-)
-
-INPUT_DIMS = claim(
-    "forward.input_dims",
-    "Input that is neither 2-D (unbatched) nor 3-D (batched) raises ValueError 'Expected input to be 2D or 3D'.",
-)
-HX_DIMS = claim(
-    "forward.hx_dims",
-    "h_0 (and c_0) must be batched like the input: with 3-D input a state that is not 3-D raises "
-    "RuntimeError 'For batched 3-D input, hx ... should also be 3-D', with 2-D input a state that is not "
-    "2-D raises RuntimeError 'For unbatched 2-D input, hx ... should also be 2-D'.",
-)
-INPUT_SIZE = claim(
-    "forward.input_size",
-    "Input whose last dimension is not input_size raises RuntimeError 'input.size(-1) must be equal to "
-    "input_size', whether h_0 is given or not (for nn.LSTM without h_0 since torch 2.3).",
-    since="2.3",
-)
-HX_SHAPE = claim(
-    "forward.hx_shape",
-    "h_0 of shape (D*num_layers, N, H_out) ((D*num_layers, H_out) unbatched) and c_0 of shape "
-    "(D*num_layers, N, hidden_size) are accepted; other row or feature counts raise RuntimeError "
-    "'Expected hidden size ...', for nn.LSTM 'Expected hidden[0] size ...' (h_0) or 'Expected hidden[1] "
-    "size ...' (c_0, whose size is hidden_size even with proj_size).",
-)
-HX_BATCH_SIZE = claim(
-    "forward.hx_batch_size",
-    "h_0 (or c_0) whose batch size differs from the input's (dimension 0 with batch_first, else 1) raises "
-    "RuntimeError 'Expected hidden size ...' ('Expected hidden[0] size' or 'Expected hidden[1] size' for "
-    "nn.LSTM).",
-)
-ZERO_LENGTH = claim(
-    "forward.zero_length",
-    "Input of sequence length 0 raises RuntimeError 'Expected sequence length to be larger than 0 in RNN'.",
-)
-CELL_DIMS = claim(
-    "forward.cell_dims",
-    "A cell's input that is neither 1-D nor 2-D raises ValueError 'Expected input to be 1D or 2D'; so does "
-    "its hidden state: 'Expected hidden to be 1D or 2D', for nn.LSTMCell 'Expected hx[0] to be 1D or 2D' "
-    "or 'Expected hx[1] ...' (nn.GRUCell and nn.LSTMCell check the hidden state since torch 2.1).",
-    since="2.1",
-)
-CELL_INPUT_SIZE = claim(
-    "forward.cell_input_size",
-    "A cell's input whose last dimension is not input_size raises RuntimeError 'input has inconsistent input_size'.",
-)
-CELL_HIDDEN_SIZE = claim(
-    "forward.cell_hidden_size",
-    "A cell accepts a hidden state of hidden_size features; any other size raises RuntimeError 'hidden0 has "
-    "inconsistent hidden_size' ('hidden1 ...' for nn.LSTMCell's c).",
-)
-CELL_BATCH_SIZE = claim(
-    "forward.cell_batch_size",
-    "A cell's batched input and hidden state of different batch sizes raise RuntimeError 'Input batch size "
-    "N doesn't match hidden0 batch size M' ('hidden1' for nn.LSTMCell's c).",
-)
-
-RNN_VARIANTS = [v for v in FULL_VARIANTS if VARIANTS[v]["kind"] == "RNN"]
-LSTM_VARIANTS = [v for v in FULL_VARIANTS if VARIANTS[v]["kind"] == "LSTM"]
-RNN_CELL_VARIANTS = [v for v in CELL_VARIANTS if VARIANTS[v]["kind"] == "RNNCell"]
 
 
 # Calls and their descriptions ----------------------------------------------------------------
@@ -409,7 +308,7 @@ def wrong_states(spec: Spec) -> st.SearchStrategy[str]:
 
 
 @DROPOUT_RANGE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@DROPOUT_RANGE.each_variant
 @given(data=st.data())
 def test_dropout_outside_range_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -418,7 +317,7 @@ def test_dropout_outside_range_is_refused(variant: str, data: st.DataObject) -> 
 
 
 @DROPOUT_BOOL.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@DROPOUT_BOOL.each_variant
 @given(data=st.data())
 def test_bool_dropout_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -427,7 +326,7 @@ def test_bool_dropout_is_refused(variant: str, data: st.DataObject) -> None:
 
 
 @DROPOUT_TYPE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@DROPOUT_TYPE.each_variant
 @given(data=st.data())
 def test_non_number_dropout_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -436,7 +335,7 @@ def test_non_number_dropout_is_refused(variant: str, data: st.DataObject) -> Non
 
 
 @DROPOUT_UNCONVERTIBLE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@DROPOUT_UNCONVERTIBLE.each_variant
 @given(data=st.data())
 def test_unconvertible_dropout_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -445,7 +344,7 @@ def test_unconvertible_dropout_is_refused(variant: str, data: st.DataObject) -> 
 
 
 @HIDDEN_SIZE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@HIDDEN_SIZE.each_variant
 @given(data=st.data())
 def test_hidden_size_not_positive_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -455,7 +354,7 @@ def test_hidden_size_not_positive_is_refused(variant: str, data: st.DataObject) 
 
 
 @HIDDEN_SIZE_TYPE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@HIDDEN_SIZE_TYPE.each_variant
 @given(data=st.data())
 def test_hidden_size_not_int_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -465,7 +364,7 @@ def test_hidden_size_not_int_is_refused(variant: str, data: st.DataObject) -> No
 
 
 @NUM_LAYERS.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@NUM_LAYERS.each_variant
 @given(data=st.data())
 def test_num_layers_not_positive_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -475,7 +374,7 @@ def test_num_layers_not_positive_is_refused(variant: str, data: st.DataObject) -
 
 
 @PROJ_SIZE.mark
-@pytest.mark.parametrize("variant", LSTM_VARIANTS)
+@PROJ_SIZE.each_variant
 @given(data=st.data())
 def test_proj_size_out_of_range_is_refused(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -488,7 +387,7 @@ def test_proj_size_out_of_range_is_refused(variant: str, data: st.DataObject) ->
 
 
 @PROJ_SIZE_UNSUPPORTED.mark
-@pytest.mark.parametrize("variant", [v for v in FULL_VARIANTS if v not in LSTM_VARIANTS])
+@PROJ_SIZE_UNSUPPORTED.each_variant
 @given(data=st.data())
 def test_proj_size_is_refused_by_rnn_and_gru(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -498,7 +397,7 @@ def test_proj_size_is_refused_by_rnn_and_gru(variant: str, data: st.DataObject) 
 
 
 @NONLINEARITY.mark
-@pytest.mark.parametrize("variant", RNN_VARIANTS)
+@NONLINEARITY.each_variant
 @given(data=st.data())
 def test_unknown_nonlinearity_is_refused_by_rnn(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -508,7 +407,7 @@ def test_unknown_nonlinearity_is_refused_by_rnn(variant: str, data: st.DataObjec
 
 
 @CELL_NONLINEARITY.mark
-@pytest.mark.parametrize("variant", RNN_CELL_VARIANTS)
+@CELL_NONLINEARITY.each_variant
 @given(data=st.data())
 def test_unknown_nonlinearity_fails_the_cell_at_forward(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -523,7 +422,7 @@ def test_unknown_nonlinearity_fails_the_cell_at_forward(variant: str, device: st
 
 
 @VALID.mark
-@pytest.mark.parametrize("variant", VARIANTS)
+@VALID.each_variant
 @given(data=st.data())
 def test_valid_arguments_neither_raise_nor_warn(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
@@ -544,7 +443,7 @@ def test_valid_arguments_neither_raise_nor_warn(variant: str, data: st.DataObjec
 
 
 @DROPOUT_WARNING.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@DROPOUT_WARNING.each_variant
 @given(data=st.data())
 def test_dropout_warning_exactly_for_one_layer(variant: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec").with_(
@@ -568,7 +467,7 @@ def test_dropout_warning_exactly_for_one_layer(variant: str, data: st.DataObject
 
 
 @INPUT_DIMS.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@INPUT_DIMS.each_variant
 @given(data=st.data())
 def test_input_neither_2d_nor_3d_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -580,7 +479,7 @@ def test_input_neither_2d_nor_3d_is_refused(variant: str, device: str, data: st.
 
 
 @HX_DIMS.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@HX_DIMS.each_variant
 @given(data=st.data())
 def test_state_batched_unlike_the_input_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -596,7 +495,7 @@ def test_state_batched_unlike_the_input_is_refused(variant: str, device: str, da
 
 
 @INPUT_SIZE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@INPUT_SIZE.each_variant
 @given(data=st.data())
 def test_input_of_the_wrong_size_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -611,7 +510,7 @@ def test_input_of_the_wrong_size_is_refused(variant: str, device: str, data: st.
 
 
 @HX_SHAPE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@HX_SHAPE.each_variant
 @given(data=st.data())
 def test_state_of_the_wrong_shape_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -633,7 +532,7 @@ def test_state_of_the_wrong_shape_is_refused(variant: str, device: str, data: st
 
 
 @HX_BATCH_SIZE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@HX_BATCH_SIZE.each_variant
 @given(data=st.data())
 def test_state_of_another_batch_size_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -651,7 +550,7 @@ def test_state_of_another_batch_size_is_refused(variant: str, device: str, data:
 
 
 @ZERO_LENGTH.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@ZERO_LENGTH.each_variant
 @given(data=st.data())
 def test_empty_sequence_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -667,7 +566,7 @@ def test_empty_sequence_is_refused(variant: str, device: str, data: st.DataObjec
 
 
 @CELL_DIMS.mark
-@pytest.mark.parametrize("variant", CELL_VARIANTS)
+@CELL_DIMS.each_variant
 @given(data=st.data())
 def test_cell_arguments_neither_1d_nor_2d_are_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -687,7 +586,7 @@ def test_cell_arguments_neither_1d_nor_2d_are_refused(variant: str, device: str,
 
 
 @CELL_INPUT_SIZE.mark
-@pytest.mark.parametrize("variant", CELL_VARIANTS)
+@CELL_INPUT_SIZE.each_variant
 @given(data=st.data())
 def test_cell_input_of_the_wrong_size_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -700,7 +599,7 @@ def test_cell_input_of_the_wrong_size_is_refused(variant: str, device: str, data
 
 
 @CELL_HIDDEN_SIZE.mark
-@pytest.mark.parametrize("variant", CELL_VARIANTS)
+@CELL_HIDDEN_SIZE.each_variant
 @given(data=st.data())
 def test_cell_hidden_of_the_wrong_size_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")
@@ -716,7 +615,7 @@ def test_cell_hidden_of_the_wrong_size_is_refused(variant: str, device: str, dat
 
 
 @CELL_BATCH_SIZE.mark
-@pytest.mark.parametrize("variant", CELL_VARIANTS)
+@CELL_BATCH_SIZE.each_variant
 @given(data=st.data())
 def test_cell_hidden_of_another_batch_size_is_refused(variant: str, device: str, data: st.DataObject) -> None:
     spec = data.draw(small_specs(variant), label="spec")

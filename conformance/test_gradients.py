@@ -8,19 +8,12 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from .claims import claim
+from .claims.gradients import VALUES
 from .dtypes import EXACT_DTYPES
 from .gradient_cases import GradientCase, expected_gradients, gradient_cases, relu_preactivations, torch_gradients
 from .gradient_reproducer import assert_gradient
 from .tolerances import forward_tolerance, gradient_tolerance
-from .variants import VARIANTS
 
-VALUES = claim(
-    "gradients.values",
-    "Autograd through the module gives the gradients of the documented equations: for any upstream "
-    "gradients of output, h_n and c_n (h' and c' for cells), the gradients with respect to the input, "
-    "h_0 and c_0 (when given) and every parameter are those of backpropagation through time.",
-)
 RELU_MARGIN = 4.0
 """Relu's derivative jumps at 0. An example is skipped when a pre-activation lies within RELU_MARGIN
 forward tolerances of 0, relative to the magnitude of its terms: torch's rounding could put it on the
@@ -38,7 +31,7 @@ def away_from_relu_kink(example: GradientCase) -> bool:
 
 @VALUES.mark
 @pytest.mark.parametrize("dtype", EXACT_DTYPES, ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@VALUES.each_variant
 @given(data=st.data())
 def test_gradient_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     example = data.draw(gradient_cases(variant, dtype, device), label="example")

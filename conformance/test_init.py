@@ -25,7 +25,6 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -33,24 +32,11 @@ from hypothesis import strategies as st
 from reference import Spec, init_bound
 
 from . import implementation
-from .claims import Claim, claim
+from .claims import Claim
+from .claims.init import BOUNDS, UNIFORM
 from .compare import fail
 from .strategies import specs
 from .torch_modules import build_module
-from .variants import VARIANTS
-
-BOUNDS = claim(
-    "init.bounds",
-    "All the weights and biases are initialized from U(-sqrt(k), sqrt(k)) where k = 1/hidden_size, so "
-    "every parameter of a new module, weight_hr included, lies within [-1/sqrt(hidden_size), "
-    "1/sqrt(hidden_size)].",
-)
-UNIFORM = claim(
-    "init.uniform",
-    "All the weights and biases are initialized from U(-sqrt(k), sqrt(k)) where k = 1/hidden_size: the "
-    "values of a new module are consistent with that distribution (goodness of fit per parameter role and "
-    "pooled, mean 0, variance k/3, fourth moment k^2/5; false-alarm probability at most 1e-6 per module).",
-)
 
 ALPHA = 1e-6
 """Probability that a correct torch fails one example of init.uniform (union bound over its statistics)."""
@@ -136,7 +122,7 @@ def check_support(claim_: Claim, variant: str, spec: Spec, seed: int, module: to
 
 
 @BOUNDS.mark
-@pytest.mark.parametrize("variant", VARIANTS)
+@BOUNDS.each_variant
 @given(data=st.data())
 def test_parameters_lie_within_the_bound(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
@@ -263,7 +249,7 @@ def sampled_specs(draw: st.DrawFn, variant: str) -> Spec:
 
 
 @UNIFORM.mark
-@pytest.mark.parametrize("variant", VARIANTS)
+@UNIFORM.each_variant
 @given(data=st.data())
 def test_parameters_are_uniform(variant: str, data: st.DataObject) -> None:
     spec = data.draw(sampled_specs(variant), label="spec")

@@ -31,78 +31,30 @@ from reference import Spec, output_shapes, parameter_table
 
 from . import examples, modes
 from .case import Case, make_case
-from .claims import Claim, claim
+from .claims import Claim
+from .claims.modes import (
+    COMPILE,
+    COMPILE_GRADIENTS,
+    DEEPCOPY,
+    FLATTEN,
+    FUNCTIONAL,
+    FUNCTIONAL_GRADIENTS,
+    PICKLE,
+    SCRIPT,
+    STATE_DICT,
+    TIED,
+    TO_DTYPE,
+)
 from .compare import ConformanceError, assert_values, fail
 from .oracle import expected_outputs
 from .strategies import Inputs, Weights
 from .tolerances import forward_tolerance, gradient_tolerance
 from .torch_modules import call, outputs, rounded, tensor, to_numpy
-from .variants import FULL_VARIANTS, VARIANTS
+from .variants import VARIANTS
 
 F64, F32 = torch.float64, torch.float32
 Arrays = dict[str, np.ndarray]
 
-SCRIPT = claim(
-    "modes.script.values",
-    "A module compiled by torch.jit.script (a full module called from a scripted module, since a scripted "
-    "RNN, LSTM or GRU exposes no forward to Python) computes the documented outputs with the current "
-    "values of its parameters.",
-    torch_nn_only="the scripted wrapper is typed for torch.nn's classes",
-)
-COMPILE = claim(
-    "modes.compile.values",
-    "torch.compile(module) (inductor, fullgraph, with torch._dynamo.config.allow_rnn) computes the "
-    "documented outputs with the current values of the module's parameters.",
-    torch_nn_only="compiled with dynamo's allow_rnn, a setting for torch.nn's recurrent modules",
-)
-COMPILE_GRADIENTS = claim(
-    "modes.compile.gradients",
-    "Backpropagating through torch.compile(module) gives the gradients of the documented equations for the "
-    "input, the given state and every parameter.",
-    torch_nn_only="compiled with dynamo's allow_rnn, a setting for torch.nn's recurrent modules",
-)
-FUNCTIONAL = claim(
-    "modes.functional.values",
-    "torch.func.functional_call(module, params, args) computes the documented outputs with `params` in "
-    "place of every parameter of the module, and afterwards the module computes with its own again.",
-)
-FUNCTIONAL_GRADIENTS = claim(
-    "modes.functional.gradients",
-    "Backpropagating through torch.func.functional_call(module, params, args) gives the documented "
-    "equations' gradients to the tensors in `params`, and none to the module's own parameters.",
-)
-STATE_DICT = claim(
-    "modes.state_dict.values",
-    "A module's state_dict loads strictly into a freshly built module with the same arguments, which then "
-    "computes the documented outputs for the loaded parameters.",
-)
-DEEPCOPY = claim(
-    "modes.deepcopy.values",
-    "copy.deepcopy(module) computes the documented outputs for the module's parameters, and keeps doing "
-    "so when the original's parameters are changed afterwards.",
-)
-PICKLE = claim(
-    "modes.pickle.values",
-    "A module saved whole with torch.save and read back with torch.load(weights_only=False) computes the "
-    "documented outputs for the saved parameters.",
-)
-TO_DTYPE = claim(
-    "modes.to_dtype.values",
-    "module.to(dtype) converts every parameter: a float32 module converted to float64 computes in "
-    "float64 with the float64 weights loaded into it, and a float64 module converted to float32 "
-    "computes what a float32 module with the rounded weights computes.",
-)
-FLATTEN = claim(
-    "modes.flatten_after_assign.values",
-    "After a parameter is reassigned (module.weight_ih_l0 = nn.Parameter(new)) and flatten_parameters() "
-    "is called, the module computes with the new parameter.",
-    torch_nn_only="flatten_parameters() is a method of torch.nn's RNNBase",
-)
-TIED = claim(
-    "modes.tied_weights.values",
-    "A module two of whose parameters are one Parameter (module.weight_hh_l0_reverse = "
-    "module.weight_hh_l0) computes as if both held that Parameter's current values.",
-)
 
 # Sizes -------------------------------------------------------------------------------------
 
@@ -370,7 +322,7 @@ def assert_gradients(
 @SCRIPT.mark
 @pytest.mark.parametrize("mode", ["script"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@SCRIPT.each_variant
 @given(data=st.data())
 def test_script_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     case = script_case(data, variant, dtype, device)
@@ -385,7 +337,7 @@ def test_script_values(variant: str, dtype: torch.dtype, mode: str, device: str,
 @COMPILE.mark
 @pytest.mark.parametrize("mode", ["compile"])
 @pytest.mark.parametrize("dtype", [F64, F32], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@COMPILE.each_variant
 @given(data=st.data())
 def test_compile_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     case = compile_case(data, variant, dtype, device)
@@ -396,7 +348,7 @@ def test_compile_values(variant: str, dtype: torch.dtype, mode: str, device: str
 @COMPILE_GRADIENTS.mark
 @pytest.mark.parametrize("mode", ["compile"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@COMPILE_GRADIENTS.each_variant
 @given(data=st.data())
 def test_compile_gradients(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     case = compile_case(data, variant, dtype, device)
@@ -417,7 +369,7 @@ def test_compile_gradients(variant: str, dtype: torch.dtype, mode: str, device: 
 @FUNCTIONAL.mark
 @pytest.mark.parametrize("mode", ["functional"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@FUNCTIONAL.each_variant
 @given(data=st.data())
 def test_functional_call_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     case = small_case(data, variant, dtype, device)
@@ -440,7 +392,7 @@ def test_functional_call_values(variant: str, dtype: torch.dtype, mode: str, dev
 @FUNCTIONAL_GRADIENTS.mark
 @pytest.mark.parametrize("mode", ["functional"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@FUNCTIONAL_GRADIENTS.each_variant
 @given(data=st.data())
 def test_functional_call_gradients(
     variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
@@ -463,7 +415,7 @@ def test_functional_call_gradients(
 @STATE_DICT.mark
 @pytest.mark.parametrize("mode", ["state_dict"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@STATE_DICT.each_variant
 @given(data=st.data())
 def test_state_dict_round_trip_values(
     variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
@@ -476,7 +428,7 @@ def test_state_dict_round_trip_values(
 @DEEPCOPY.mark
 @pytest.mark.parametrize("mode", ["deepcopy"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@DEEPCOPY.each_variant
 @given(data=st.data())
 def test_deepcopy_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     case = small_case(data, variant, dtype, device)
@@ -487,7 +439,7 @@ def test_deepcopy_values(variant: str, dtype: torch.dtype, mode: str, device: st
 @PICKLE.mark
 @pytest.mark.parametrize("mode", ["pickle"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@PICKLE.each_variant
 @given(data=st.data())
 def test_pickle_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     case = small_case(data, variant, dtype, device)
@@ -500,7 +452,7 @@ def test_pickle_values(variant: str, dtype: torch.dtype, mode: str, device: str,
 
 @TO_DTYPE.mark
 @pytest.mark.parametrize("mode", ["to_dtype"])
-@pytest.mark.parametrize("variant", VARIANTS)
+@TO_DTYPE.each_variant
 @given(data=st.data())
 def test_to_dtype_values(variant: str, mode: str, device: str, data: st.DataObject) -> None:
     """Both directions, float32 to float64 and back, are drawn: the check has no single dtype."""
@@ -520,7 +472,7 @@ def test_to_dtype_values(variant: str, mode: str, device: str, data: st.DataObje
 @FLATTEN.mark
 @pytest.mark.parametrize("mode", ["flatten_after_assign"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@FLATTEN.each_variant
 @given(data=st.data())
 def test_flatten_after_assign_values(
     variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
@@ -534,7 +486,7 @@ def test_flatten_after_assign_values(
 @TIED.mark
 @pytest.mark.parametrize("mode", ["tied_weights"])
 @pytest.mark.parametrize("dtype", [F64], ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@TIED.each_variant
 @given(data=st.data())
 def test_tied_weights_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     spec, shape, weight = small_configuration(data, variant)

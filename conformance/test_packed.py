@@ -14,33 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from .case import Case
-from .claims import claim
+from .claims.packed import BATCH_ORDER, FINAL_STATE, OUTPUT, STRUCTURE
 from .compare import assert_values, fail
 from .oracle import expected_outputs
 from .packing import Packing, longest_first, packed_cases, run_packed, structure_snippet
 from .tolerances import forward_tolerance
-from .variants import FULL_VARIANTS
 
-STRUCTURE = claim(
-    "packed.structure",
-    "A packed input gives a packed output with the same batch_sizes and sorted/unsorted indices.",
-)
-OUTPUT = claim(
-    "packed.output",
-    "The packed output holds each sequence's outputs for its own steps only: padded back with "
-    "pad_packed_sequence, it equals the documented equations run on each sequence alone, with "
-    "zeros past each sequence's length.",
-)
-FINAL_STATE = claim(
-    "packed.final_state",
-    "Each sequence's final state (h_n, and c_n for LSTM) is taken at its own last valid step, and "
-    "the reverse direction starts there.",
-)
-BATCH_ORDER = claim(
-    "packed.batch_order",
-    "h_0 (and c_0) are read, and h_n (and c_n) returned, in the caller's batch order: "
-    "enforce_sorted=False permutes internally.",
-)
 DTYPES = [torch.float64, torch.float32]
 
 
@@ -54,7 +33,7 @@ def _describe(t: torch.Tensor | None) -> str:
 
 
 @STRUCTURE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@STRUCTURE.each_variant
 @given(data=st.data())
 def test_packed_output_keeps_the_packing(variant: str, device: str, data: st.DataObject) -> None:
     case, packing = data.draw(packed_cases(variant, torch.float32, device), label="packed case")
@@ -71,7 +50,7 @@ def test_packed_output_keeps_the_packing(variant: str, device: str, data: st.Dat
 
 @OUTPUT.mark
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@OUTPUT.each_variant
 @given(data=st.data())
 def test_packed_output_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     case, packing = data.draw(packed_cases(variant, dtype, device), label="packed case")
@@ -83,7 +62,7 @@ def test_packed_output_values(variant: str, dtype: torch.dtype, device: str, dat
 
 @FINAL_STATE.mark
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@FINAL_STATE.each_variant
 @given(data=st.data())
 def test_packed_final_state(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     case, packing = data.draw(packed_cases(variant, dtype, device, longest_first=True), label="packed case")
@@ -95,7 +74,7 @@ def test_packed_final_state(variant: str, dtype: torch.dtype, device: str, data:
 
 
 @BATCH_ORDER.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@BATCH_ORDER.each_variant
 @given(data=st.data())
 def test_packed_batch_order(variant: str, device: str, data: st.DataObject) -> None:
     """Any order, with a given h_0, against the same sequences and states packed longest first."""

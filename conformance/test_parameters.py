@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import parameter_table
 
-from .claims import claim
+from .claims.parameters import FLAT, NAMES, SHAPES
 from .compare import assert_equal
 from .reproducer import construction_snippet
 from .strategies import specs
 from .torch_modules import build_module
-from .variants import FULL_VARIANTS, VARIANTS
-
-NAMES = claim(
-    "parameters.names",
-    "Parameters are named weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and weight_hr_l{k} "
-    "with proj_size > 0), with the suffix _reverse for the reverse direction, registered layer by layer, "
-    "forward direction first; a cell's are weight_ih, weight_hh, bias_ih, bias_hh; bias=False registers no "
-    "biases.",
-)
-SHAPES = claim(
-    "parameters.shapes",
-    "weight_ih_l0 is (G*hidden_size, input_size), weight_ih_l{k>0} (G*hidden_size, D*H_out), weight_hh "
-    "(G*hidden_size, H_out), the biases (G*hidden_size,), weight_hr (proj_size, hidden_size), with G = 1 "
-    "(RNN), 3 (GRU), 4 (LSTM).",
-)
-FLAT = claim(
-    "parameters.flat_weights",
-    "The module's _flat_weights_names and state_dict list the parameters in registration order.",
-    torch_nn_only="_flat_weights_names is an attribute of torch.nn's RNNBase",
-)
 
 
 @NAMES.mark
-@pytest.mark.parametrize("variant", VARIANTS)
+@NAMES.each_variant
 @given(data=st.data())
 def test_parameter_names_and_order(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
@@ -58,7 +37,7 @@ def test_parameter_names_and_order(variant: str, data: st.DataObject) -> None:
 
 
 @SHAPES.mark
-@pytest.mark.parametrize("variant", VARIANTS)
+@SHAPES.each_variant
 @given(data=st.data())
 def test_parameter_shapes(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
@@ -70,7 +49,7 @@ def test_parameter_shapes(variant: str, data: st.DataObject) -> None:
 
 
 @FLAT.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS)
+@FLAT.each_variant
 @given(data=st.data())
 def test_flat_weights_and_state_dict_order(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")

@@ -11,32 +11,13 @@ from reference import output_shapes
 
 from .actual import torch_outputs
 from .case import make_case
-from .claims import claim
+from .claims.outputs import DEFAULT_STATE, SHAPES, TF32, VALUES
 from .compare import assert_equal, assert_values
 from .dtypes import DTYPES
 from .oracle import expected_outputs
 from .reproducer import shapes_snippet
 from .strategies import inputs, specs, weights
 from .tolerances import forward_allowed, tf32_allowed
-from .variants import FULL_VARIANTS, VARIANTS
-
-SHAPES = claim(
-    "outputs.shapes",
-    "output is (L, N, D*H_out) ((N, L, D*H_out) with batch_first, (L, D*H_out) unbatched); h_n is "
-    "(D*num_layers, N, H_out) and c_n (D*num_layers, N, hidden_size), whatever batch_first says, without N "
-    "when unbatched; a cell returns (N, hidden_size) or (hidden_size,).",
-)
-VALUES = claim(
-    "outputs.values",
-    "The outputs are computed by the documented equations: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) "
-    "for RNN; the i|f|g|o gates, c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t) (then W_hr h_t with proj_size) "
-    "for LSTM; the r|z|n gates with n = tanh(W_in x + b_in + r*(W_hn h + b_hn)), h_t = (1-z)*n + z*h_{t-1} "
-    "for GRU; stacked layers read the layer below, the reverse direction reads the sequence backwards.",
-)
-DEFAULT_STATE = claim(
-    "outputs.default_state",
-    "h_0 (and c_0) default to zeros if not provided.",
-)
 
 
 def draw_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str):
@@ -46,7 +27,7 @@ def draw_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str
 
 
 @SHAPES.mark
-@pytest.mark.parametrize("variant", VARIANTS)
+@SHAPES.each_variant
 @given(data=st.data())
 def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
     case = draw_case(data, variant, torch.float32, device)
@@ -57,7 +38,7 @@ def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
 
 @VALUES.mark
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@pytest.mark.parametrize("variant", VARIANTS)
+@VALUES.each_variant
 @given(data=st.data())
 def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     case = draw_case(data, variant, dtype, device)
@@ -68,17 +49,10 @@ def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.D
         assert_values(VALUES, variant, name, actual[name], truth, allowed[name], case)
 
 
-TF32 = claim(
-    "outputs.values_tf32",
-    "With TF32 allowed (torch.backends.cuda.matmul / cudnn), float32 outputs follow the documented equations "
-    "to within TF32's precision: 10 mantissa bits in the operands of each product.",
-)
-
-
 @TF32.mark
 @pytest.mark.rnn_device_types("cuda", reason="TF32 applies to CUDA matmuls only")
 @pytest.mark.parametrize("tf32", [True], ids=["tf32"])
-@pytest.mark.parametrize("variant", VARIANTS)
+@TF32.each_variant
 @given(data=st.data())
 def test_output_values_tf32(variant: str, tf32: bool, device: str, data: st.DataObject) -> None:
     case = draw_case(data, variant, torch.float32, device)
@@ -90,7 +64,7 @@ def test_output_values_tf32(variant: str, tf32: bool, device: str, data: st.Data
 
 
 @DEFAULT_STATE.mark
-@pytest.mark.parametrize("variant", FULL_VARIANTS + ["LSTMCell", "GRUCell", "RNNCell_TANH"])
+@DEFAULT_STATE.each_variant
 @given(data=st.data())
 def test_omitted_state_is_zero(variant: str, device: str, data: st.DataObject) -> None:
     case = draw_case(data, variant, torch.float64, device).without_state()

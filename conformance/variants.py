@@ -16,3 +16,6 @@ VARIANTS: dict[str, dict[str, object]] = {
 
 FULL_VARIANTS = [v for v, fixed in VARIANTS.items() if not str(fixed["kind"]).endswith("Cell")]
 CELL_VARIANTS = [v for v in VARIANTS if v not in FULL_VARIANTS]
+RNN_VARIANTS = [v for v in FULL_VARIANTS if VARIANTS[v]["kind"] == "RNN"]
+LSTM_VARIANTS = [v for v in FULL_VARIANTS if VARIANTS[v]["kind"] == "LSTM"]
+RNN_CELL_VARIANTS = [v for v in CELL_VARIANTS if VARIANTS[v]["kind"] == "RNNCell"]

@@ -1,0 +1,102 @@
+"""Construction: the documented argument errors and warnings."""
+
+from __future__ import annotations
+
+from ..variants import FULL_VARIANTS, LSTM_VARIANTS, RNN_CELL_VARIANTS, RNN_VARIANTS, VARIANTS
+from .model import Claim
+
+DROPOUT_MESSAGE = "dropout should be a number in range [0, 1]"
+DROPOUT_WARNING_TEXT = "dropout option adds dropout after all but last recurrent layer"
+
+DROPOUT_RANGE = Claim(
+    "construction.dropout_range",
+    f"A dropout outside [0, 1] (NaN and the infinities included) raises ValueError '{DROPOUT_MESSAGE} "
+    "representing the probability of an element being zeroed'.",
+    variants=FULL_VARIANTS,
+)
+
+DROPOUT_BOOL = Claim(
+    "construction.dropout_bool",
+    f"A bool dropout is refused, True and False alike: ValueError '{DROPOUT_MESSAGE}'.",
+    variants=FULL_VARIANTS,
+)
+
+DROPOUT_TYPE = Claim(
+    "construction.dropout_type",
+    f"A dropout that is not a number, such as the string '0.5' or a 0-d tensor, raises ValueError '{DROPOUT_MESSAGE}'.",
+    variants=FULL_VARIANTS,
+)
+
+DROPOUT_UNCONVERTIBLE = Claim(
+    "construction.dropout_unconvertible",
+    f"A dropout that is not a number and that float() cannot convert either (None, a non-numeric string, "
+    f"a list, a complex number) raises ValueError '{DROPOUT_MESSAGE}' like every other non-number.",
+    variants=FULL_VARIANTS,
+)
+
+HIDDEN_SIZE = Claim(
+    "construction.hidden_size",
+    "nn.RNN, nn.LSTM and nn.GRU refuse hidden_size <= 0 with ValueError 'hidden_size must be greater than "
+    "zero' (since torch 2.1).",
+    since="2.1",
+    variants=FULL_VARIANTS,
+)
+
+HIDDEN_SIZE_TYPE = Claim(
+    "construction.hidden_size_type",
+    "nn.RNN, nn.LSTM and nn.GRU refuse a hidden_size that is not an int (a float, even 4.0, a string, None) "
+    "with TypeError 'hidden_size should be of type int' (since torch 2.1).",
+    since="2.1",
+    variants=FULL_VARIANTS,
+)
+
+NUM_LAYERS = Claim(
+    "construction.num_layers",
+    "num_layers <= 0 raises ValueError 'num_layers must be greater than zero' (since torch 2.2).",
+    since="2.2",
+    variants=FULL_VARIANTS,
+)
+
+PROJ_SIZE = Claim(
+    "construction.proj_size",
+    "nn.LSTM refuses proj_size < 0 with ValueError 'proj_size should be a positive integer or zero to "
+    "disable projections' and proj_size >= hidden_size with ValueError 'proj_size has to be smaller than "
+    "hidden_size'.",
+    variants=LSTM_VARIANTS,
+)
+
+PROJ_SIZE_UNSUPPORTED = Claim(
+    "construction.proj_size_unsupported",
+    "nn.RNN and nn.GRU refuse a proj_size argument, whatever its value (0 included), with ValueError "
+    "'proj_size argument is only supported for LSTM, not RNN or GRU'.",
+    variants=[v for v in FULL_VARIANTS if v not in LSTM_VARIANTS],
+)
+
+NONLINEARITY = Claim(
+    "construction.nonlinearity",
+    "nn.RNN refuses a nonlinearity other than 'tanh' or 'relu' (case matters) with ValueError "
+    "\"Unknown nonlinearity '...'. Select from 'tanh' or 'relu'.\"",
+    variants=RNN_VARIANTS,
+)
+
+CELL_NONLINEARITY = Claim(
+    "construction.cell_nonlinearity",
+    "nn.RNNCell accepts any nonlinearity when it is constructed, without a warning; forward with one other "
+    "than 'tanh' or 'relu' raises RuntimeError 'Unknown nonlinearity: ...'.",
+    variants=RNN_CELL_VARIANTS,
+)
+
+VALID = Claim(
+    "construction.valid",
+    "Valid constructor arguments (input_size, hidden_size, num_layers >= 1; dropout a number in [0, 1]; "
+    "any bias, batch_first, bidirectional; 0 <= proj_size < hidden_size for LSTM) neither raise nor warn, "
+    "apart from the dropout warning.",
+    variants=VARIANTS,
+)
+
+DROPOUT_WARNING = Claim(
+    "construction.dropout_warning",
+    f"Constructing with dropout > 0 and num_layers = 1 emits exactly one UserWarning '{DROPOUT_WARNING_TEXT}, "
+    "so non-zero dropout expects num_layers greater than 1'; no other configuration emits it.",
+    variants=FULL_VARIANTS,
+)

@@ -1,0 +1,80 @@
+"""Forward: the documented input errors."""
+
+from __future__ import annotations
+
+from ..variants import CELL_VARIANTS, FULL_VARIANTS
+from .model import Claim
+
+INPUT_DIMS = Claim(
+    "forward.input_dims",
+    "Input that is neither 2-D (unbatched) nor 3-D (batched) raises ValueError 'Expected input to be 2D or 3D'.",
+    variants=FULL_VARIANTS,
+)
+
+HX_DIMS = Claim(
+    "forward.hx_dims",
+    "h_0 (and c_0) must be batched like the input: with 3-D input a state that is not 3-D raises "
+    "RuntimeError 'For batched 3-D input, hx ... should also be 3-D', with 2-D input a state that is not "
+    "2-D raises RuntimeError 'For unbatched 2-D input, hx ... should also be 2-D'.",
+    variants=FULL_VARIANTS,
+)
+
+INPUT_SIZE = Claim(
+    "forward.input_size",
+    "Input whose last dimension is not input_size raises RuntimeError 'input.size(-1) must be equal to "
+    "input_size', whether h_0 is given or not (for nn.LSTM without h_0 since torch 2.3).",
+    since="2.3",
+    variants=FULL_VARIANTS,
+)
+
+HX_SHAPE = Claim(
+    "forward.hx_shape",
+    "h_0 of shape (D*num_layers, N, H_out) ((D*num_layers, H_out) unbatched) and c_0 of shape "
+    "(D*num_layers, N, hidden_size) are accepted; other row or feature counts raise RuntimeError "
+    "'Expected hidden size ...', for nn.LSTM 'Expected hidden[0] size ...' (h_0) or 'Expected hidden[1] "
+    "size ...' (c_0, whose size is hidden_size even with proj_size).",
+    variants=FULL_VARIANTS,
+)
+
+HX_BATCH_SIZE = Claim(
+    "forward.hx_batch_size",
+    "h_0 (or c_0) whose batch size differs from the input's (dimension 0 with batch_first, else 1) raises "
+    "RuntimeError 'Expected hidden size ...' ('Expected hidden[0] size' or 'Expected hidden[1] size' for "
+    "nn.LSTM).",
+    variants=FULL_VARIANTS,
+)
+
+ZERO_LENGTH = Claim(
+    "forward.zero_length",
+    "Input of sequence length 0 raises RuntimeError 'Expected sequence length to be larger than 0 in RNN'.",
+    variants=FULL_VARIANTS,
+)
+
+CELL_DIMS = Claim(
+    "forward.cell_dims",
+    "A cell's input that is neither 1-D nor 2-D raises ValueError 'Expected input to be 1D or 2D'; so does "
+    "its hidden state: 'Expected hidden to be 1D or 2D', for nn.LSTMCell 'Expected hx[0] to be 1D or 2D' "
+    "or 'Expected hx[1] ...' (nn.GRUCell and nn.LSTMCell check the hidden state since torch 2.1).",
+    since="2.1",
+    variants=CELL_VARIANTS,
+)
+
+CELL_INPUT_SIZE = Claim(
+    "forward.cell_input_size",
+    "A cell's input whose last dimension is not input_size raises RuntimeError 'input has inconsistent input_size'.",
+    variants=CELL_VARIANTS,
+)
+
+CELL_HIDDEN_SIZE = Claim(
+    "forward.cell_hidden_size",
+    "A cell accepts a hidden state of hidden_size features; any other size raises RuntimeError 'hidden0 has "
+    "inconsistent hidden_size' ('hidden1 ...' for nn.LSTMCell's c).",
+    variants=CELL_VARIANTS,
+)
+
+CELL_BATCH_SIZE = Claim(
+    "forward.cell_batch_size",
+    "A cell's batched input and hidden state of different batch sizes raise RuntimeError 'Input batch size "
+    "N doesn't match hidden0 batch size M' ('hidden1' for nn.LSTMCell's c).",
+    variants=CELL_VARIANTS,
+)

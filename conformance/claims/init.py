@@ -1,0 +1,22 @@
+"""Initialisation."""
+
+from __future__ import annotations
+
+from ..variants import VARIANTS
+from .model import Claim
+
+BOUNDS = Claim(
+    "init.bounds",
+    "All the weights and biases are initialized from U(-sqrt(k), sqrt(k)) where k = 1/hidden_size, so "
+    "every parameter of a new module, weight_hr included, lies within [-1/sqrt(hidden_size), "
+    "1/sqrt(hidden_size)].",
+    variants=VARIANTS,
+)
+
+UNIFORM = Claim(
+    "init.uniform",
+    "All the weights and biases are initialized from U(-sqrt(k), sqrt(k)) where k = 1/hidden_size: the "
+    "values of a new module are consistent with that distribution (goodness of fit per parameter role and "
+    "pooled, mean 0, variance k/3, fourth moment k^2/5; false-alarm probability at most 1e-6 per module).",
+    variants=VARIANTS,
+)

@@ -1,0 +1,58 @@
+"""A documented claim: its key, the documentation's sentence, the variants it covers and when it applies.
+
+A claim's ID is `<VARIANT>.<section>.<name>` (for example `LSTM_PROJ.outputs.values`): the key
+prefixed with each variant it covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+TABLE: dict[str, Claim] = {}
+"""Every claim, by key, in declaration order; filled as the section modules of this package load."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    """`<section>.<name>`."""
+    doc: str
+    """The documented statement, in the documentation's words where it has them."""
+    variants: Sequence[str] = field(default=())
+    """The module variants the claim is checked for."""
+    since: str | None = None
+    """The first torch version that documents the behaviour, if newer than the suite's floor."""
+    torch_nn_only: str | None = None
+    """Why the claim concerns torch.nn's own classes (an internal it relies on); None for the interface."""
+    mode: str = "eager"
+    """How the module is called: eager, or the mode (script, compile, ...) the claim is about."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants", tuple(self.variants))
+        if TABLE.setdefault(self.key, self) is not self:
+            raise ValueError(f"claim {self.key!r} is declared twice")
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    def id_for(self, variant: str | None) -> str:
+        return f"{variant}.{self.key}" if variant else self.key
+
+    @property
+    def mark(self) -> pytest.MarkDecorator:
+        """The marker that ties a check to this claim."""
+        return pytest.mark.rnn_claim(self.key)
+
+    @property
+    def each_variant(self) -> pytest.MarkDecorator:
+        """Parametrizes a check over the claim's variants."""
+        return pytest.mark.parametrize("variant", self.variants)
+
+
+def claim_of(item: pytest.Item) -> Claim | None:
+    marker = item.get_closest_marker("rnn_claim")
+    return TABLE.get(marker.args[0]) if marker else None

@@ -1,0 +1,36 @@
+"""Outputs: shapes, values and the default state."""
+
+from __future__ import annotations
+
+from ..variants import FULL_VARIANTS, VARIANTS
+from .model import Claim
+
+SHAPES = Claim(
+    "outputs.shapes",
+    "output is (L, N, D*H_out) ((N, L, D*H_out) with batch_first, (L, D*H_out) unbatched); h_n is "
+    "(D*num_layers, N, H_out) and c_n (D*num_layers, N, hidden_size), whatever batch_first says, without N "
+    "when unbatched; a cell returns (N, hidden_size) or (hidden_size,).",
+    variants=VARIANTS,
+)
+
+VALUES = Claim(
+    "outputs.values",
+    "The outputs are computed by the documented equations: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) "
+    "for RNN; the i|f|g|o gates, c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t) (then W_hr h_t with proj_size) "
+    "for LSTM; the r|z|n gates with n = tanh(W_in x + b_in + r*(W_hn h + b_hn)), h_t = (1-z)*n + z*h_{t-1} "
+    "for GRU; stacked layers read the layer below, the reverse direction reads the sequence backwards.",
+    variants=VARIANTS,
+)
+
+DEFAULT_STATE = Claim(
+    "outputs.default_state",
+    "h_0 (and c_0) default to zeros if not provided.",
+    variants=FULL_VARIANTS + ["LSTMCell", "GRUCell", "RNNCell_TANH"],
+)
+
+TF32 = Claim(
+    "outputs.values_tf32",
+    "With TF32 allowed (torch.backends.cuda.matmul / cudnn), float32 outputs follow the documented equations "
+    "to within TF32's precision: 10 mantissa bits in the operands of each product.",
+    variants=VARIANTS,
+)
