@@ -49,7 +49,7 @@ def default_run(workers: str) -> None:
 
 
 def kills() -> list[tuple[str, object]]:
-    from conformance import profiles
+    from conformance.gate import profiles
 
     profiles.load("ci")
     found = []
@@ -61,7 +61,7 @@ def kills() -> list[tuple[str, object]]:
 
 
 def mutants() -> None:
-    from conformance.compare import ConformanceError
+    from conformance.judge.compare import ConformanceError
     from tests.test_power import as_run_here
 
     rows, killed = [], 0

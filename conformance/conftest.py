@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from . import devices, dtypes, precision, profiles, threads
-from .plugin import PROFILE
+from conformance.gate import profiles, threads
+from conformance.gate.plugin import PROFILE
+from conformance.run import devices, dtypes, precision
 
 DEVICES = pytest.StashKey[list]()
 

@@ -9,14 +9,14 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .actual import torch_outputs
-from .claims.devices import PARITY
-from .compare import assert_values
-from .dtypes import DTYPES, unsupported_reason
-from .gradient_cases import gradient_cases, torch_gradients
-from .gradient_reproducer import assert_gradient
-from .oracle import expected_outputs
-from .tolerances import forward_allowed, gradient_tolerance
+from conformance.claims.devices import PARITY
+from conformance.draw.gradient_cases import gradient_cases, torch_gradients
+from conformance.judge.compare import assert_values
+from conformance.judge.gradient_reproducer import assert_gradient
+from conformance.oracle.expected import expected_outputs
+from conformance.oracle.tolerances import forward_allowed, gradient_tolerance
+from conformance.run.dtypes import DTYPES, unsupported_reason
+from conformance.run.torch_run import torch_outputs
 
 ACCELERATORS = ("cuda", "mps", "xpu", "hpu", "privateuseone")
 

@@ -18,20 +18,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import reference
+from conformance.claims import Claim
+from conformance.claims.dropout import EVAL_MODE, FIRST_LAYER_STATE, LAST_LAYER_OUTPUT, P_ONE, P_ZERO, SCALED
+from conformance.draw import sizes
+from conformance.draw.example import Case, make_case
+from conformance.draw.packing import input_shapes
+from conformance.draw.sizes import CAP_DIVISOR
+from conformance.draw.strategies import SEEDS, specs, weights
+from conformance.judge.compare import assert_values, fail
+from conformance.judge.reproducer import INLINE_LIMIT, literal
+from conformance.oracle.expected import expected_outputs
+from conformance.oracle.tolerances import forward_tolerance
+from conformance.run import implementation
+from conformance.run.torch_run import module_for, torch_outputs
 from reference import Spec
-
-from . import implementation, sizes
-from .actual import module_for, torch_outputs
-from .case import Case, make_case
-from .claims import Claim
-from .claims.dropout import EVAL_MODE, FIRST_LAYER_STATE, LAST_LAYER_OUTPUT, P_ONE, P_ZERO, SCALED
-from .compare import assert_values, fail
-from .oracle import expected_outputs
-from .packing import input_shapes
-from .reproducer import INLINE_LIMIT, literal
-from .sizes import CAP_DIVISOR
-from .strategies import SEEDS, specs, weights
-from .tolerances import forward_tolerance
 
 F64 = torch.float64
 PROBABILITIES = (0.25, 0.5, 1.0)

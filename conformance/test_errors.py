@@ -13,11 +13,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import Spec
-
-from . import examples, implementation
-from .claims import Claim
-from .claims.construction import (
+from conformance.claims import Claim
+from conformance.claims.construction import (
     CELL_NONLINEARITY,
     DROPOUT_BOOL,
     DROPOUT_MESSAGE,
@@ -34,7 +31,7 @@ from .claims.construction import (
     PROJ_SIZE_UNSUPPORTED,
     VALID,
 )
-from .claims.forward import (
+from conformance.claims.forward import (
     CELL_BATCH_SIZE,
     CELL_DIMS,
     CELL_HIDDEN_SIZE,
@@ -46,11 +43,14 @@ from .claims.forward import (
     INPUT_SIZE,
     ZERO_LENGTH,
 )
-from .compare import fail
-from .raising import call_source, expect_accepted, expect_raises
-from .strategies import specs
-from .torch_modules import build_module
-from .variants import VARIANTS
+from conformance.draw.strategies import specs
+from conformance.gate import examples
+from conformance.judge.compare import fail
+from conformance.judge.raising import call_source, expect_accepted, expect_raises
+from conformance.run import implementation
+from conformance.run.modules import build_module
+from conformance.variants import VARIANTS
+from reference import Spec
 
 ONEDNN_WARNING_TEXT = "LSTM with projections is not supported with oneDNN"
 

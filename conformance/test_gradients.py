@@ -8,11 +8,17 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from .claims.gradients import VALUES
-from .dtypes import EXACT_DTYPES
-from .gradient_cases import GradientCase, expected_gradients, gradient_cases, relu_preactivations, torch_gradients
-from .gradient_reproducer import assert_gradient
-from .tolerances import forward_tolerance, gradient_tolerance
+from conformance.claims.gradients import VALUES
+from conformance.draw.gradient_cases import (
+    GradientCase,
+    expected_gradients,
+    gradient_cases,
+    relu_preactivations,
+    torch_gradients,
+)
+from conformance.judge.gradient_reproducer import assert_gradient
+from conformance.oracle.tolerances import forward_tolerance, gradient_tolerance
+from conformance.run.dtypes import EXACT_DTYPES
 
 RELU_MARGIN = 4.0
 """Relu's derivative jumps at 0. An example is skipped when a pre-activation lies within RELU_MARGIN

@@ -29,14 +29,13 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.claims import Claim
+from conformance.claims.init import BOUNDS, UNIFORM
+from conformance.draw.strategies import specs
+from conformance.judge.compare import fail
+from conformance.run import implementation
+from conformance.run.modules import build_module
 from reference import Spec, init_bound
-
-from . import implementation
-from .claims import Claim
-from .claims.init import BOUNDS, UNIFORM
-from .compare import fail
-from .strategies import specs
-from .torch_modules import build_module
 
 ALPHA = 1e-6
 """Probability that a correct torch fails one example of init.uniform (union bound over its statistics)."""

@@ -27,12 +27,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import reference
-from reference import Spec, output_shapes, parameter_table
-
-from . import examples, modes
-from .case import Case, make_case
-from .claims import Claim
-from .claims.modes import (
+from conformance.claims import Claim
+from conformance.claims.modes import (
     COMPILE,
     COMPILE_GRADIENTS,
     DEEPCOPY,
@@ -45,12 +41,16 @@ from .claims.modes import (
     TIED,
     TO_DTYPE,
 )
-from .compare import ConformanceError, assert_values, fail
-from .oracle import expected_outputs
-from .strategies import Inputs, Weights
-from .tolerances import forward_tolerance, gradient_tolerance
-from .torch_modules import call, outputs, rounded, tensor, to_numpy
-from .variants import VARIANTS
+from conformance.draw.example import Case, make_case
+from conformance.draw.strategies import Inputs, Weights
+from conformance.gate import examples
+from conformance.judge.compare import ConformanceError, assert_values, fail
+from conformance.oracle.expected import expected_outputs
+from conformance.oracle.tolerances import forward_tolerance, gradient_tolerance
+from conformance.run import modes
+from conformance.run.modules import call, outputs, rounded, tensor, to_numpy
+from conformance.variants import VARIANTS
+from reference import Spec, output_shapes, parameter_table
 
 F64, F32 = torch.float64, torch.float32
 Arrays = dict[str, np.ndarray]

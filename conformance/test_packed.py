@@ -13,12 +13,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .case import Case
-from .claims.packed import BATCH_ORDER, FINAL_STATE, OUTPUT, STRUCTURE
-from .compare import assert_values, fail
-from .oracle import expected_outputs
-from .packing import Packing, longest_first, packed_cases, run_packed, structure_snippet
-from .tolerances import forward_tolerance
+from conformance.claims.packed import BATCH_ORDER, FINAL_STATE, OUTPUT, STRUCTURE
+from conformance.draw.example import Case
+from conformance.draw.packing import Packing, longest_first, packed_cases, run_packed, structure_snippet
+from conformance.judge.compare import assert_values, fail
+from conformance.oracle.expected import expected_outputs
+from conformance.oracle.tolerances import forward_tolerance
 
 DTYPES = [torch.float64, torch.float32]
 

@@ -6,13 +6,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.claims.parameters import FLAT, NAMES, SHAPES
+from conformance.draw.strategies import specs
+from conformance.judge.compare import assert_equal
+from conformance.judge.reproducer import construction_snippet
+from conformance.run.modules import build_module
 from reference import parameter_table
-
-from .claims.parameters import FLAT, NAMES, SHAPES
-from .compare import assert_equal
-from .reproducer import construction_snippet
-from .strategies import specs
-from .torch_modules import build_module
 
 
 @NAMES.mark

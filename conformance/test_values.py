@@ -7,17 +7,16 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.claims.outputs import DEFAULT_STATE, SHAPES, TF32, VALUES
+from conformance.draw.example import make_case
+from conformance.draw.strategies import inputs, specs, weights
+from conformance.judge.compare import assert_equal, assert_values
+from conformance.judge.reproducer import shapes_snippet
+from conformance.oracle.expected import expected_outputs
+from conformance.oracle.tolerances import forward_allowed, tf32_allowed
+from conformance.run.dtypes import DTYPES
+from conformance.run.torch_run import torch_outputs
 from reference import output_shapes
-
-from .actual import torch_outputs
-from .case import make_case
-from .claims.outputs import DEFAULT_STATE, SHAPES, TF32, VALUES
-from .compare import assert_equal, assert_values
-from .dtypes import DTYPES
-from .oracle import expected_outputs
-from .reproducer import shapes_snippet
-from .strategies import inputs, specs, weights
-from .tolerances import forward_allowed, tf32_allowed
 
 
 def draw_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str):

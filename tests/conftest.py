@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import profiles, threads
+from conformance.gate import profiles, threads
 
 KILL_REPORTS: list[pytest.TestReport] = []
 

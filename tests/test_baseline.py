@@ -8,8 +8,16 @@ from typing import Any
 
 import pytest
 
-from conformance import baseline
-from conformance.baseline import BaselineError, Comparison, check_of, classify, load, markdown_section, summary_lines
+from conformance.gate import baseline
+from conformance.gate.baseline import (
+    BaselineError,
+    Comparison,
+    check_of,
+    classify,
+    load,
+    markdown_section,
+    summary_lines,
+)
 
 
 def rec(claim: str, outcome: str, test: str, *, message: str = "", check: str | None = None) -> dict[str, Any]:

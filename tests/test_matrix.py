@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance import matrix
+from conformance.gate import matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 

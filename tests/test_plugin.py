@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from conformance import devices, plugin, xfails
+from conformance.gate import plugin, xfails
+from conformance.run import devices
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES_CHECK = "conformance/test_parameters.py::test_parameter_names_and_order"

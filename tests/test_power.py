@@ -16,7 +16,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from conformance import test_devices, test_parameters, test_values
-from conformance.compare import ConformanceError
+from conformance.judge.compare import ConformanceError
 
 from . import mutants
 

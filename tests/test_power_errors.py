@@ -13,7 +13,7 @@ import pytest
 
 from conformance import test_errors as checks
 from conformance.claims import Claim
-from conformance.compare import ConformanceError
+from conformance.judge.compare import ConformanceError
 
 from . import mutants_errors as m
 from .test_power import Kill, as_run_here

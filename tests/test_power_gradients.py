@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conformance import test_gradients
-from conformance.compare import ConformanceError
+from conformance.judge.compare import ConformanceError
 
 from . import mutants_gradients as mutants
 from .test_power import Kill, as_run_here

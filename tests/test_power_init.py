@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 import pytest
 
 from conformance import test_init
-from conformance.compare import ConformanceError
+from conformance.judge.compare import ConformanceError
 
 from . import mutants_init as mutants
 from .test_power import Kill, as_run_here

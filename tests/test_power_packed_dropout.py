@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from conformance import test_dropout, test_packed
-from conformance.compare import ConformanceError
+from conformance.judge.compare import ConformanceError
 
 from . import mutants_packed_dropout as mutants
 from .test_power import Kill, as_run_here

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .case import Case
-from .torch_modules import build_module, call, load, outputs, tensor, to_numpy
+from conformance.draw.example import Case
+from conformance.run.modules import build_module, call, load, outputs, tensor, to_numpy
 
 
 def module_for(case: Case) -> torch.nn.Module:

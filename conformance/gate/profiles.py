@@ -13,7 +13,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-from . import sizes
+from conformance.draw import sizes
 
 PROFILES: dict[str, dict[str, object]] = {
     "dev": {"max_examples": 20},

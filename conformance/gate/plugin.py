@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from . import examples, options, xfails
-from . import report as report_module
-from .claims import claim_of
+from conformance.claims import claim_of
+from conformance.gate import examples, options, xfails
+from conformance.gate import report as report_module
 
 XFAILS = pytest.StashKey[list]()
 PROFILE = pytest.StashKey[str]()
@@ -40,14 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except xfails.XfailsFileError as exc:
         raise pytest.UsageError(str(exc)) from None
     if name := config.getoption("rnn_implementation"):
-        from . import implementation
+        from conformance.run import implementation
 
         try:
             implementation.use(implementation.resolve(name))
         except implementation.ImplementationError as exc:
             raise pytest.UsageError(str(exc)) from None
     if path := config.getoption("rnn_baseline"):
-        from . import baseline
+        from conformance.gate import baseline
 
         try:
             config.stash[BASELINE] = baseline.load(path)
@@ -99,8 +99,8 @@ def _builtin_entries(config: pytest.Config) -> list[xfails.Entry]:
 
 def _not_applicable(item: pytest.Item, impl: object) -> str | None:
     """Why a check does not apply to the implementation under test, or None."""
-    from .implementation import Implementation
-    from .variants import VARIANTS
+    from conformance.run.implementation import Implementation
+    from conformance.variants import VARIANTS
 
     assert isinstance(impl, Implementation)
     claim = claim_of(item)
@@ -120,7 +120,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     import torch
 
-    from . import implementation
+    from conformance.run import implementation
 
     impl = implementation.current()
     installed = Version(torch.__version__.split("+")[0])
@@ -189,7 +189,7 @@ class Recorder:
     def payload(self) -> dict[str, object]:
         import torch
 
-        from . import devices, implementation
+        from conformance.run import devices, implementation
 
         payload: dict[str, object] = {
             "torch": torch.__version__,
@@ -203,7 +203,7 @@ class Recorder:
         return payload
 
     def comparison(self):
-        from . import baseline
+        from conformance.gate import baseline
 
         before = self.config.stash[BASELINE]
         return baseline.classify(list(before.get("claims", [])), self.records)
@@ -211,7 +211,7 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
             return
-        from . import implementation
+        from conformance.run import implementation
 
         terminalreporter.section("rnn conformance")
         impl = implementation.current()
@@ -220,7 +220,7 @@ class Recorder:
         for line in report_module.summary(self.records):
             terminalreporter.write_line(line)
         if BASELINE in self.config.stash:
-            from . import baseline
+            from conformance.gate import baseline
 
             torch_before = str(self.config.stash[BASELINE].get("torch", "?"))
             for line in baseline.summary_lines(self.comparison(), torch_before):
@@ -245,7 +245,7 @@ class Recorder:
     def _markdown_changes(self) -> str:
         if BASELINE not in self.config.stash:
             return ""
-        from . import baseline
+        from conformance.gate import baseline
 
         return baseline.markdown_section(self.comparison(), str(self.config.stash[BASELINE].get("torch", "?")))
 

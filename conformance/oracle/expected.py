@@ -7,8 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 import reference
-
-from .case import Case
+from conformance.draw.example import Case
 
 
 def expected_outputs(case: Case, store: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, np.ndarray]:

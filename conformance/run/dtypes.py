@@ -6,8 +6,8 @@ from functools import cache
 
 import torch
 
-from . import implementation
-from .variants import VARIANTS
+from conformance.run import implementation
+from conformance.variants import VARIANTS
 
 DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
 EXACT_DTYPES = [torch.float64, torch.float32]

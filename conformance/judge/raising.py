@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import torch
 
-from .claims import Claim
-from .compare import fail
+from conformance.claims import Claim
+from conformance.judge.compare import fail
 
 MESSAGE_LIMIT = 300
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from conformance.draw.strategies import Inputs, Weights, drawn_parameters
+from conformance.run.modules import build_module, rounded
 from reference import Spec, parameter_table
-
-from .strategies import Inputs, Weights, drawn_parameters
-from .torch_modules import build_module, rounded
 
 
 @dataclass

@@ -21,10 +21,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from conformance.draw.example import Case
+from conformance.run.modules import build_module, call, load, outputs, rounded, tensor, to_numpy
 from reference import Spec
-
-from .case import Case
-from .torch_modules import build_module, call, load, outputs, rounded, tensor, to_numpy
 
 Forward = Callable[..., Any]
 Arrays = dict[str, np.ndarray]

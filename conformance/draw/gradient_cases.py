@@ -15,15 +15,14 @@ import torch
 from hypothesis import strategies as st
 
 import reference
+from conformance.draw import sizes
+from conformance.draw.example import Case, make_case
+from conformance.draw.strategies import Inputs, inputs, specs, weights
+from conformance.run.modules import call, outputs, rounded, tensor, to_numpy
+from conformance.run.torch_run import module_for
 from reference import Spec, output_shapes
 from reference.cells import linear
 from reference.gradients import layer_weights, layers_forward
-
-from . import sizes
-from .actual import module_for
-from .case import Case, make_case
-from .strategies import Inputs, inputs, specs, weights
-from .torch_modules import call, outputs, rounded, tensor, to_numpy
 
 Arrays = dict[str, np.ndarray]
 

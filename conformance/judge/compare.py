@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .case import Case
-from .claims import Claim
-from .reproducer import snippet
+from conformance.claims import Claim
+from conformance.draw.example import Case
+from conformance.judge.reproducer import snippet
 
 
 class ConformanceError(AssertionError):

@@ -26,14 +26,14 @@ import torch
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence
 
+from conformance.draw import sizes
+from conformance.draw.example import Case, make_case
+from conformance.draw.sizes import CAP_DIVISOR
+from conformance.draw.strategies import BOOLEANS, SEEDS, Inputs, dimension, optional_dimension, specs, weights
+from conformance.run import implementation
+from conformance.run.modules import call, outputs, tensor, to_numpy
+from conformance.run.torch_run import module_for
 from reference import Spec
-
-from . import implementation, sizes
-from .actual import module_for
-from .case import Case, make_case
-from .sizes import CAP_DIVISOR
-from .strategies import BOOLEANS, SEEDS, Inputs, dimension, optional_dimension, specs, weights
-from .torch_modules import call, outputs, tensor, to_numpy
 
 METHODS = ("pack_padded_sequence", "pack_sequence")
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from conformance.draw.example import Case
+from conformance.run import implementation
 from reference import Spec, output_shapes
-
-from . import implementation
-from .case import Case
 
 INLINE_LIMIT = 6000
 """Above this many numbers the snippet would be unreadable; Hypothesis usually shrinks far below it."""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import implementation
-from .claims import Claim
-from .compare import allowance, difference, fail
-from .gradient_cases import GradientCase
-from .reproducer import INLINE_LIMIT, literal, output_expression
+from conformance.claims import Claim
+from conformance.draw.gradient_cases import GradientCase
+from conformance.judge.compare import allowance, difference, fail
+from conformance.judge.reproducer import INLINE_LIMIT, literal, output_expression
+from conformance.run import implementation
 
 
 def assert_gradient(

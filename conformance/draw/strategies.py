@@ -8,10 +8,10 @@ from functools import cache
 import numpy as np
 from hypothesis import strategies as st
 
+from conformance.draw import sizes
+from conformance.gate import examples
+from conformance.variants import VARIANTS
 from reference import Spec
-
-from . import examples, sizes
-from .variants import VARIANTS
 
 SEEDS = st.integers(0, 2**32 - 1)
 BOOLEANS = st.booleans()

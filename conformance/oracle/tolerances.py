@@ -21,11 +21,10 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from conformance.draw.example import Case
+from conformance.oracle.expected import expected_outputs
+from conformance.run.modules import rounded
 from reference import Spec
-
-from .case import Case
-from .oracle import expected_outputs
-from .torch_modules import rounded
 
 SAFETY = 8.0
 

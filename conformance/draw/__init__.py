@@ -1,0 +1,1 @@
+"""Drawing examples: sizes, strategies, the Example."""

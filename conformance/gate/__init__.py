@@ -1,0 +1,1 @@
+"""The pytest plugin: options, profiles, known deviations, the report and the regression gate."""

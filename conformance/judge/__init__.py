@@ -1,0 +1,1 @@
+"""Judging: comparisons, failures that read as sentences, reproducers."""

@@ -1,0 +1,1 @@
+"""Calling torch: the implementation, modules, kernels, devices, modes."""
