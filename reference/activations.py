@@ -1,20 +1,50 @@
-"""The nonlinearities of the documented equations, in float64."""
+"""The nonlinearities of the documented equations and their derivatives, in float64.
+
+Each derivative is written with the nonlinearity's output y = act(a), as backpropagation reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
+from .arrays import Array
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+
+def sigmoid(x: Array) -> Array:
     """sigma(x) = 1 / (1 + exp(-x)), written to stay finite for large |x|."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def tanh(x: np.ndarray) -> np.ndarray:
+def tanh(x: Array) -> Array:
     return np.tanh(x)
 
 
-def relu(x: np.ndarray) -> np.ndarray:
+def relu(x: Array) -> Array:
     return np.maximum(x, 0.0)
 
 
-ACTIVATIONS = {"tanh": tanh, "relu": relu}
+def d_sigmoid(s: Array) -> Array:
+    """sigma'(a) = s * (1 - s) with s = sigma(a)."""
+    return s * (1.0 - s)
+
+
+def d_tanh(t: Array) -> Array:
+    """tanh'(a) = 1 - t^2 with t = tanh(a)."""
+    return 1.0 - t * t
+
+
+def d_relu(r: Array) -> Array:
+    """relu'(a) = 1 where r = relu(a) > 0, else 0: relu'(0) is taken as 0, as torch does."""
+    return (r > 0.0).astype(np.float64)
+
+
+Activation = Callable[[Array], Array]
+
+ACTIVATIONS: dict[str, Activation] = {"tanh": tanh, "relu": relu}
+"""The RNN's nonlinearity by its constructor name."""
+
+DERIVATIVES: dict[str, Activation] = {"tanh": d_tanh, "relu": d_relu}
+"""The derivative of ACTIVATIONS[name], written with its output."""

@@ -2,29 +2,86 @@
 
 Weights follow torch's layout: W is (G*H, H_in) with the gates stacked in rows, so a product
 W x for a batch of row vectors is x @ W.T. A bias that is absent (bias=False) counts as zero.
+
+Each step comes back as a record of the values its equations computed: the new state, and what
+the backward pass (`cell_gradients`) and the pre-activation report (`preactivations`) read.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .activations import ACTIVATIONS, sigmoid, tanh
+from .arrays import Array
+from .parameters import Weights
+from .spec import Spec
 
 
-def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+def linear(x: Array, w: Array, b: Array | None) -> Array:
     """W x + b for every row x of a batch."""
     y = x @ w.T
     return y if b is None else y + b
 
 
-def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh"):
+class RNNStep(NamedTuple):
+    """h' = act(pre), pre = W_ih x + b_ih + W_hh h + b_hh."""
+
+    x: Array
+    h: Array
+    nonlinearity: str
+    pre: Array
+    h_next: Array
+    c: None = None
+    c_next: None = None
+
+
+class LSTMStep(NamedTuple):
+    """The LSTM step's gates i, f, g, o (pre holds their pre-activations, i | f | g | o) and states."""
+
+    x: Array
+    h: Array
+    c: Array
+    pre: Array
+    i: Array
+    f: Array
+    g: Array
+    o: Array
+    c_next: Array
+    tanh_c: Array
+    unprojected: Array
+    """o * tanh(c'): h' itself without a projection."""
+    h_next: Array
+
+
+class GRUStep(NamedTuple):
+    """The GRU step's gates r, z, n (pre holds their pre-activations, r | z | n) and the new state."""
+
+    x: Array
+    h: Array
+    pre: Array
+    r: Array
+    z: Array
+    n: Array
+    hidden_n: Array
+    """W_hn h + b_hn, the term r multiplies."""
+    h_next: Array
+    c: None = None
+    c_next: None = None
+
+
+Step = RNNStep | LSTMStep | GRUStep
+
+
+def rnn_step(x: Array, h: Array, w: Weights, nonlinearity: str = "tanh") -> RNNStep:
     """h' = act(W_ih x + b_ih + W_hh h + b_hh)."""
-    act = ACTIVATIONS[nonlinearity]
-    return act(linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh))
+    pre = linear(x, w.weight_ih, w.bias_ih) + linear(h, w.weight_hh, w.bias_hh)
+    return RNNStep(x, h, nonlinearity, pre, ACTIVATIONS[nonlinearity](pre))
 
 
-def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None):
-    """The LSTM step; gate rows are ordered (i | f | g | o). Returns (h', c').
+def lstm_step(x: Array, h: Array, c: Array, w: Weights) -> LSTMStep:
+    """The LSTM step; gate rows are ordered (i | f | g | o).
 
     i = sigma(W_ii x + b_ii + W_hi h + b_hi)
     f = sigma(W_if x + b_if + W_hf h + b_hf)
@@ -33,16 +90,17 @@ def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None):
     c' = f * c + i * g
     h' = o * tanh(c'), then h' = W_hr h' when there is a projection.
     """
-    pre_i, pre_f, pre_g, pre_o = np.split(linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh), 4, axis=-1)
+    pre = linear(x, w.weight_ih, w.bias_ih) + linear(h, w.weight_hh, w.bias_hh)
+    pre_i, pre_f, pre_g, pre_o = np.split(pre, 4, axis=-1)
     i, f, g, o = sigmoid(pre_i), sigmoid(pre_f), tanh(pre_g), sigmoid(pre_o)
     c_next = f * c + i * g
-    h_next = o * tanh(c_next)
-    if w_hr is not None:
-        h_next = h_next @ w_hr.T
-    return h_next, c_next
+    tanh_c = tanh(c_next)
+    unprojected = o * tanh_c
+    h_next = unprojected if w.weight_hr is None else unprojected @ w.weight_hr.T
+    return LSTMStep(x, h, c, pre, i, f, g, o, c_next, tanh_c, unprojected, h_next)
 
 
-def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+def gru_step(x: Array, h: Array, w: Weights) -> GRUStep:
     """The GRU step; gate rows are ordered (r | z | n).
 
     r = sigma(W_ir x + b_ir + W_hr h + b_hr)
@@ -50,9 +108,57 @@ def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
     h' = (1 - z) * n + z * h
     """
-    x_r, x_z, x_n = np.split(linear(x, w_ih, b_ih), 3, axis=-1)
-    h_r, h_z, h_n = np.split(linear(h, w_hh, b_hh), 3, axis=-1)
-    r = sigmoid(x_r + h_r)
-    z = sigmoid(x_z + h_z)
-    n = tanh(x_n + r * h_n)
-    return (1.0 - z) * n + z * h
+    x_r, x_z, x_n = np.split(linear(x, w.weight_ih, w.bias_ih), 3, axis=-1)
+    h_r, h_z, h_n = np.split(linear(h, w.weight_hh, w.bias_hh), 3, axis=-1)
+    pre_r, pre_z = x_r + h_r, x_z + h_z
+    r, z = sigmoid(pre_r), sigmoid(pre_z)
+    pre_n = x_n + r * h_n
+    n = tanh(pre_n)
+    h_next = (1.0 - z) * n + z * h
+    return GRUStep(x, h, np.concatenate([pre_r, pre_z, pre_n], axis=-1), r, z, n, h_n, h_next)
+
+
+def step(spec: Spec, w: Weights, x: Array, h: Array, c: Array | None) -> Step:
+    """One step of the cell equation of `spec` (a full module's or a cell's); c is the LSTM's cell state."""
+    if spec.family == "LSTM":
+        if c is None:
+            raise ValueError("the LSTM equations need a cell state c")
+        return lstm_step(x, h, c, w)
+    if spec.family == "GRU":
+        return gru_step(x, h, w)
+    return rnn_step(x, h, w, spec.nonlinearity)
+
+
+def rnn_cell(
+    x: Array,
+    h: Array,
+    w_ih: Array,
+    w_hh: Array,
+    b_ih: Array | None = None,
+    b_hh: Array | None = None,
+    nonlinearity: str = "tanh",
+) -> Array:
+    """h' = act(W_ih x + b_ih + W_hh h + b_hh)."""
+    return rnn_step(x, h, Weights(w_ih, w_hh, b_ih, b_hh), nonlinearity).h_next
+
+
+def lstm_cell(
+    x: Array,
+    h: Array,
+    c: Array,
+    w_ih: Array,
+    w_hh: Array,
+    b_ih: Array | None = None,
+    b_hh: Array | None = None,
+    w_hr: Array | None = None,
+) -> tuple[Array, Array]:
+    """(h', c') of the LSTM step (see `lstm_step`); h' = W_hr (o * tanh(c')) with a projection."""
+    record = lstm_step(x, h, c, Weights(w_ih, w_hh, b_ih, b_hh, w_hr))
+    return record.h_next, record.c_next
+
+
+def gru_cell(
+    x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array | None = None, b_hh: Array | None = None
+) -> Array:
+    """h' of the GRU step (see `gru_step`)."""
+    return gru_step(x, h, Weights(w_ih, w_hh, b_ih, b_hh)).h_next

@@ -1,51 +1,57 @@
-"""Full modules: the cell equation run over time, per direction, stacked over layers.
+"""Full modules: the cell equation run over time, per direction, stacked over layers; and the cells.
 
-Internally everything is time-major, (L, N, features); the caller's layout (batch_first,
-unbatched) is undone on the way in and restored on the way out.
+One recorded pass serves every reader: `forward` and `cell_forward` return its results in the
+caller's layout, `gradients` runs backpropagation through its recorded steps, `preactivations`
+reports what its nonlinearities were fed. Internally everything is time-major (see `layout`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from .cells import gru_cell, lstm_cell, rnn_cell
-from .parameters import layer_parameter_names
+from .arrays import Array, Params, Store, exact
+from .cells import Step, step
+from .layout import Layout, cell_layout, module_layout
+from .parameters import Weights, weights_of
 from .spec import Spec
 
-Params = Mapping[str, np.ndarray]
-State = tuple[np.ndarray, np.ndarray | None]
-Step = Callable[[np.ndarray, np.ndarray, np.ndarray | None], State]
+Lengths = npt.NDArray[np.int_]
 
 
-def step_function(spec: Spec, weights: Params) -> Step:
-    """The cell equation of `spec`, with weights named without their layer suffix."""
-    w = dict.fromkeys(("bias_ih", "bias_hh", "weight_hr")) | dict(weights)
-    if spec.family == "LSTM":
-        return lambda x, h, c: lstm_cell(
-            x, h, c, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"], w["weight_hr"]
-        )
-    if spec.family == "GRU":
-        return lambda x, h, c: (
-            gru_cell(x, h, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"]),
-            None,
-        )
-    return lambda x, h, c: (
-        rnn_cell(x, h, w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"], spec.nonlinearity),
-        None,
-    )
+@dataclass(frozen=True)
+class DirectionRun:
+    """One layer and direction run over the sequence xs (L, N, features)."""
+
+    weights: Weights
+    xs: Array
+    times: list[int]
+    """The time steps in the order they ran: 0 .. L-1, or L-1 .. 0 for the reverse direction."""
+    steps: list[Step]
+    """The step run at each of `times` (empty unless the steps were kept)."""
+    output: Array
+    h_n: Array
+    c_n: Array | None
+
+    def by_time(self) -> list[tuple[int, Step]]:
+        """(t, the step run at t) for every kept step, in time order whatever the direction."""
+        return sorted(zip(self.times, self.steps, strict=True), key=lambda pair: pair[0])
 
 
 def run_direction(
-    step: Step,
-    xs: np.ndarray,
-    h0: np.ndarray,
-    c0: np.ndarray | None,
-    lengths: np.ndarray,
+    spec: Spec,
+    w: Weights,
+    xs: Array,
+    h0: Array,
+    c0: Array | None,
+    lengths: Lengths,
     reverse: bool,
-    store: Callable[[np.ndarray], np.ndarray] = lambda a: a,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    store: Store = exact,
+    keep_steps: bool = True,
+) -> DirectionRun:
     """Run one direction over xs (L, N, H_in). Sequence b has lengths[b] valid steps.
 
     Step t updates only the sequences still running at t: the forward direction stops at each
@@ -54,27 +60,111 @@ def run_direction(
     narrower type than float64.
     """
     h, c = h0, c0
-    outputs: list[np.ndarray] = [np.empty(0)] * len(xs)
-    for t in reversed(range(len(xs))) if reverse else range(len(xs)):
+    times = list(reversed(range(len(xs)))) if reverse else list(range(len(xs)))
+    steps: list[Step] = []
+    outputs: dict[int, Array] = {}
+    for t in times:
         running = (t < lengths)[:, None]
-        h_next, c_next = step(xs[t], h, c)
-        h_next, c_next = store(h_next), None if c_next is None else store(c_next)
+        record = step(spec, w, xs[t], h, c)
+        h_next = store(record.h_next)
         h = np.where(running, h_next, h)
-        c = None if c is None else np.where(running, c_next, c)
+        if c is not None and record.c_next is not None:
+            c = np.where(running, store(record.c_next), c)
         outputs[t] = np.where(running, h_next, 0.0)
-    return np.stack(outputs), h, c
+        if keep_steps:
+            steps.append(record)
+    output = np.stack([outputs[t] for t in range(len(xs))])
+    return DirectionRun(w, xs, times, steps, output, h, c)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A full module's forward pass, time-major, with what each layer read and each direction ran."""
+
+    spec: Spec
+    layout: Layout
+    lengths: Lengths
+    dropout_masks: Sequence[Array] | None
+    layer_inputs: list[Array]
+    """layer_inputs[l]: what layer l read (x, or the layer below's output after its dropout mask)."""
+    runs: list[DirectionRun]
+    """By h_n row: layer 0 forward, layer 0 reverse, layer 1 forward, ..."""
+    output: Array
+
+    @property
+    def h_n(self) -> Array:
+        return np.stack([run.h_n for run in self.runs])
+
+    @property
+    def c_n(self) -> Array | None:
+        cells = [run.c_n for run in self.runs if run.c_n is not None]
+        return np.stack(cells) if cells else None
+
+    def results(self) -> tuple[Array, Array, Array | None]:
+        """(output, h_n, c_n) in the caller's layout; c_n is None but for LSTM."""
+        c_n = self.c_n
+        layout = self.layout
+        return (
+            layout.sequence_out(self.output),
+            layout.state_out(self.h_n),
+            None if c_n is None else layout.state_out(c_n),
+        )
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """One call of nn.RNN / nn.LSTM / nn.GRU: the configuration, parameters and arguments `forward` takes."""
+
+    spec: Spec
+    params: Params
+    x: Array
+    h0: Array | None = None
+    c0: Array | None = None
+    lengths: Sequence[int] | Lengths | None = None
+    dropout_masks: Sequence[Array] | None = None
+
+
+def trace(call: ModuleCall, store: Store = exact, keep_steps: bool = True) -> Trace:
+    """Run the module of `call`, recording every layer and direction.
+
+    Layer l > 0 reads the output of layer l-1 (both directions concatenated on the feature axis),
+    times dropout_masks[l-1] when masks are given. With keep_steps=False only the results are kept.
+    """
+    spec, params, dropout_masks = call.spec, call.params, call.dropout_masks
+    layout = module_layout(spec, call.x)
+    xs = layout.sequence_in(call.x)
+    seq_len, batch = xs.shape[:2]
+    rows = spec.directions * spec.num_layers
+    h0_rows = layout.state_or_zeros(call.h0, (rows, batch, spec.out_size))
+    c0_rows = layout.state_or_zeros(call.c0, (rows, batch, spec.hidden_size)) if spec.has_cell_state else None
+    lengths = np.full(batch, seq_len) if call.lengths is None else np.asarray(call.lengths)
+
+    layer_inputs: list[Array] = []
+    runs: list[DirectionRun] = []
+    layer_input = xs
+    for layer in range(spec.num_layers):
+        layer_inputs.append(layer_input)
+        for reverse in (False, True)[: spec.directions]:
+            row = len(runs)
+            c_row = None if c0_rows is None else c0_rows[row]
+            w = weights_of(spec, params, layer, reverse)
+            runs.append(run_direction(spec, w, layer_input, h0_rows[row], c_row, lengths, reverse, store, keep_steps))
+        layer_input = np.concatenate([run.output for run in runs[-spec.directions :]], axis=-1)
+        if dropout_masks is not None and layer < spec.num_layers - 1:
+            layer_input = layer_input * dropout_masks[layer]
+    return Trace(spec, layout, lengths, dropout_masks, layer_inputs, runs, layer_input)
 
 
 def forward(
     spec: Spec,
     params: Params,
-    x: np.ndarray,
-    h0: np.ndarray | None = None,
-    c0: np.ndarray | None = None,
+    x: Array,
+    h0: Array | None = None,
+    c0: Array | None = None,
     lengths: Sequence[int] | None = None,
-    dropout_masks: Sequence[np.ndarray] | None = None,
-    store: Callable[[np.ndarray], np.ndarray] = lambda a: a,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    dropout_masks: Sequence[Array] | None = None,
+    store: Store = exact,
+) -> tuple[Array, Array, Array | None]:
     """(output, h_n, c_n) of nn.RNN / nn.LSTM / nn.GRU; c_n is None but for LSTM.
 
     x is (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first. h0 and c0 default
@@ -82,57 +172,38 @@ def forward(
     shaped (L, N, D*H_out) time-major (N = 1 for unbatched input) and already scaled by 1/(1-p),
     multiplies layer l's output before layer l+1 reads it. `store` is as in run_direction.
     """
-    unbatched = x.ndim == 2
-    xs = x[:, None] if unbatched else (x.swapaxes(0, 1) if spec.batch_first else x)
-    seq_len, batch = xs.shape[:2]
-    rows = spec.directions * spec.num_layers
-    h0 = np.zeros((rows, batch, spec.out_size)) if h0 is None else (h0[:, None] if unbatched else h0)
-    if spec.has_cell_state:
-        c0 = np.zeros((rows, batch, spec.hidden_size)) if c0 is None else (c0[:, None] if unbatched else c0)
-    lengths_arr = np.full(batch, seq_len) if lengths is None else np.asarray(lengths)
+    return trace(ModuleCall(spec, params, x, h0, c0, lengths, dropout_masks), store, keep_steps=False).results()
 
-    h_n, c_n = [], []
-    layer_input = xs
-    for layer in range(spec.num_layers):
-        direction_outputs = []
-        for reverse in range(spec.directions):
-            row = layer * spec.directions + reverse
-            names = layer_parameter_names(spec, layer, bool(reverse))
-            weights = {name.split("_l")[0]: params[name] for name in names}
-            c_row = c0[row] if spec.has_cell_state else None
-            out, h, c = run_direction(
-                step_function(spec, weights), layer_input, h0[row], c_row, lengths_arr, bool(reverse), store
-            )
-            direction_outputs.append(out)
-            h_n.append(h)
-            c_n.append(c)
-        layer_input = np.concatenate(direction_outputs, axis=-1)
-        if dropout_masks is not None and layer < spec.num_layers - 1:
-            layer_input = layer_input * dropout_masks[layer]
 
-    output = layer_input
-    h_n_arr = np.stack(h_n)
-    c_n_arr = np.stack(c_n) if spec.has_cell_state else None
-    if unbatched:
-        return output[:, 0], h_n_arr[:, 0], None if c_n_arr is None else c_n_arr[:, 0]
-    if spec.batch_first:
-        output = output.swapaxes(0, 1)
-    return output, h_n_arr, c_n_arr
+@dataclass(frozen=True)
+class CellTrace:
+    """One call of a cell: the step it ran, with its batch axis, and the caller's layout."""
+
+    layout: Layout
+    weights: Weights
+    step: Step
+
+    def results(self) -> tuple[Array, Array | None]:
+        """(h', c') in the caller's layout; c' is None but for LSTMCell."""
+        c_next = self.step.c_next
+        return self.layout.state_out(self.step.h_next), None if c_next is None else self.layout.state_out(c_next)
+
+
+def trace_cell(spec: Spec, params: Params, x: Array, h: Array | None = None, c: Array | None = None) -> CellTrace:
+    """Run nn.RNNCell / nn.LSTMCell / nn.GRUCell on the arguments of `cell_forward`, recording the step."""
+    layout = cell_layout(x)
+    xb = layout.state_in(x)
+    shape = (xb.shape[0], spec.hidden_size)
+    cb = layout.state_or_zeros(c, shape) if spec.has_cell_state else None
+    w = weights_of(spec, params)
+    return CellTrace(layout, w, step(spec, w, xb, layout.state_or_zeros(h, shape), cb))
 
 
 def cell_forward(
-    spec: Spec, params: Params, x: np.ndarray, h: np.ndarray | None = None, c: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
+    spec: Spec, params: Params, x: Array, h: Array | None = None, c: Array | None = None
+) -> tuple[Array, Array | None]:
     """(h', c') of nn.RNNCell / nn.LSTMCell / nn.GRUCell; c' is None but for LSTMCell.
 
     x is (N, H_in) or (H_in,); h and c are (N, H) or (H,) and default to zeros.
     """
-    unbatched = x.ndim == 1
-    xb = x[None] if unbatched else x
-    zeros = np.zeros((xb.shape[0], spec.hidden_size))
-    hb = zeros if h is None else (h[None] if unbatched else h)
-    cb = (zeros if c is None else (c[None] if unbatched else c)) if spec.has_cell_state else None
-    h_next, c_next = step_function(spec, params)(xb, hb, cb)
-    if unbatched:
-        return h_next[0], None if c_next is None else c_next[0]
-    return h_next, c_next
+    return trace_cell(spec, params, x, h, c).results()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 """G: how many gate blocks are stacked in each weight (LSTM i|f|g|o, GRU r|z|n)."""
@@ -82,5 +83,6 @@ class Spec:
                 kwargs["proj_size"] = self.proj_size
         return kwargs
 
-    def with_(self, **changes: object) -> Spec:
+    def with_(self, **changes: Any) -> Spec:
+        """This configuration with the named constructor arguments changed."""
         return replace(self, **changes)

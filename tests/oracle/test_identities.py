@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import CELL_KINDS, FULL_KINDS, Spec, cell_forward, forward, output_shapes, parameter_table
-from tests.reference_helpers import (
+
+from .helpers import (
     assert_close,
     assert_same,
     layer_as_first,
@@ -58,28 +62,57 @@ def time_major_input(spec: Spec, rng: np.random.Generator, seq_len: int, batch: 
     return rng.uniform(-1.0, 1.0, (seq_len, batch, spec.input_size))
 
 
+class Drawn(NamedTuple):
+    """A full module's random parameters, time-major input and initial states, and the generator that drew them."""
+
+    params: dict[str, np.ndarray]
+    x: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray | None
+    rng: np.random.Generator
+
+
+def draw(spec: Spec, seed: int, seq_len: int, batch: int) -> Drawn:
+    rng = np.random.default_rng(seed)
+    params = random_params(spec, rng)
+    h0, c0 = random_states(spec, rng, batch)
+    return Drawn(params, time_major_input(spec, rng, seq_len, batch), h0, c0, rng)
+
+
 def rows(states: np.ndarray | None, start: int, stop: int) -> np.ndarray | None:
     return None if states is None else states[start:stop]
 
 
+def layers_run_one_by_one(
+    spec: Spec,
+    params: dict[str, np.ndarray],
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray | None,
+    between: Callable[[np.ndarray], np.ndarray] = lambda output: output,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(output, h_n, c_n) of a time-major two-layer `spec`, its layers run as single-layer modules in turn.
+
+    The second layer reads `between` of the first layer's output; h_n and c_n stack the layers' own.
+    """
+    d = spec.directions
+    first = spec.with_(num_layers=1, batch_first=False)
+    second = first.with_(input_size=d * spec.out_size)
+    out_0, h_0, c_0 = forward(first, layer_as_first(params, 0), x, rows(h0, 0, d), rows(c0, 0, d))
+    out_1, h_1, c_1 = forward(second, layer_as_first(params, 1), between(out_0), rows(h0, d, 2 * d), rows(c0, d, 2 * d))
+    return out_1, np.concatenate([h_0, h_1]), None if c_0 is None or c_1 is None else np.concatenate([c_0, c_1])
+
+
 @given(spec=specs(num_layers=st.just(2)), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
 def test_two_layer_stack_equals_two_single_layer_runs_composed(spec: Spec, seq_len: int, batch: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    params = random_params(spec, rng)
-    h0, c0 = random_states(spec, rng, batch)
-    x = time_major_input(spec, rng, seq_len, batch)
-    d = spec.directions
-    first = spec.with_(num_layers=1)
-    second = first.with_(input_size=d * spec.out_size)
+    params, x, h0, c0, _ = draw(spec, seed, seq_len, batch)
 
     output, h_n, c_n = forward(spec, params, x, h0, c0)
-    out_0, h_0, c_0 = forward(first, layer_as_first(params, 0), x, rows(h0, 0, d), rows(c0, 0, d))
-    out_1, h_1, c_1 = forward(second, layer_as_first(params, 1), out_0, rows(h0, d, 2 * d), rows(c0, d, 2 * d))
+    out_1, h_layers, c_layers = layers_run_one_by_one(spec, params, x, h0, c0)
 
     assert_same(output, out_1, "the stack's output and the second layer's output on the first's")
-    assert_same(h_n, np.concatenate([h_0, h_1]), "h_n and the layers' final states, layer-major")
-    if spec.has_cell_state:
-        assert_same(c_n, np.concatenate([c_0, c_1]), "c_n and the layers' final cell states, layer-major")
+    assert_same(h_n, h_layers, "h_n and the layers' final states, layer-major")
+    assert_same(c_n, c_layers, "c_n and the layers' final cell states, layer-major")
 
 
 @given(
@@ -89,10 +122,7 @@ def test_two_layer_stack_equals_two_single_layer_runs_composed(spec: Spec, seq_l
     seed=SEEDS,
 )
 def test_each_direction_equals_a_unidirectional_run(spec: Spec, seq_len: int, batch: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    params = random_params(spec, rng)
-    h0, c0 = random_states(spec, rng, batch)
-    x = time_major_input(spec, rng, seq_len, batch)
+    params, x, h0, c0, _ = draw(spec, seed, seq_len, batch)
     one_way = spec.with_(bidirectional=False)
     h_out = spec.out_size
 
@@ -109,10 +139,7 @@ def test_each_direction_equals_a_unidirectional_run(spec: Spec, seq_len: int, ba
 
 @given(spec=specs(), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
 def test_batch_first_equals_the_transposed_layout(spec: Spec, seq_len: int, batch: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    params = random_params(spec, rng)
-    h0, c0 = random_states(spec, rng, batch)
-    x = time_major_input(spec, rng, seq_len, batch)
+    params, x, h0, c0, _ = draw(spec, seed, seq_len, batch)
 
     output, h_n, c_n = forward(spec, params, x, h0, c0)
     bf_output, bf_h_n, bf_c_n = forward(spec.with_(batch_first=True), params, x.swapaxes(0, 1), h0, c0)
@@ -146,11 +173,7 @@ def test_unbatched_input_equals_a_batch_of_one(spec: Spec, seq_len: int, seed: i
     seed=SEEDS,
 )
 def test_lengths_equal_running_each_sequence_alone(spec: Spec, lengths: list[int], padding: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    params = random_params(spec, rng)
-    batch = len(lengths)
-    h0, c0 = random_states(spec, rng, batch)
-    x = time_major_input(spec, rng, max(lengths) + padding, batch)
+    params, x, h0, c0, _ = draw(spec, seed, max(lengths) + padding, len(lengths))
 
     output, h_n, c_n = forward(spec, params, x, h0, c0, lengths=lengths)
 
@@ -180,10 +203,7 @@ def dropout_masks(spec: Spec, seq_len: int, batch: int, fill: float) -> list[np.
     seed=SEEDS,
 )
 def test_dropout_masks_of_ones_change_nothing(spec: Spec, seq_len: int, batch: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    params = random_params(spec, rng)
-    h0, c0 = random_states(spec, rng, batch)
-    x = time_major_input(spec, rng, seq_len, batch)
+    params, x, h0, c0, _ = draw(spec, seed, seq_len, batch)
     if spec.batch_first:
         x = x.swapaxes(0, 1)
 
@@ -196,40 +216,25 @@ def test_dropout_masks_of_ones_change_nothing(spec: Spec, seq_len: int, batch: i
 
 @given(spec=specs(num_layers=st.just(2)), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
 def test_zero_dropout_mask_makes_the_second_layer_read_zeros(spec: Spec, seq_len: int, batch: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    params = random_params(spec, rng)
-    h0, c0 = random_states(spec, rng, batch)
-    x = time_major_input(spec, rng, seq_len, batch)
-    d = spec.directions
-    first = spec.with_(num_layers=1)
-    second = first.with_(input_size=d * spec.out_size)
+    params, x, h0, c0, _ = draw(spec, seed, seq_len, batch)
 
     output, h_n, _ = forward(spec, params, x, h0, c0, dropout_masks=dropout_masks(spec, seq_len, batch, 0.0))
-    _, h_0, _ = forward(first, layer_as_first(params, 0), x, rows(h0, 0, d), rows(c0, 0, d))
-    zeros = np.zeros((seq_len, batch, d * spec.out_size))
-    out_1, h_1, _ = forward(second, layer_as_first(params, 1), zeros, rows(h0, d, 2 * d), rows(c0, d, 2 * d))
+    out_1, h_layers, _ = layers_run_one_by_one(spec, params, x, h0, c0, between=np.zeros_like)
 
     assert_same(output, out_1, "the output and the second layer run on zeros")
-    assert_same(h_n, np.concatenate([h_0, h_1]), "h_n and the first layer's with the zero-fed second's")
+    assert_same(h_n, h_layers, "h_n and the first layer's with the zero-fed second's")
 
 
 @given(spec=specs(num_layers=st.just(2), batch_first=st.booleans()), seq_len=SEQ_LENS, batch=BATCHES, seed=SEEDS)
 def test_dropout_mask_scales_the_time_major_output_the_next_layer_reads(
     spec: Spec, seq_len: int, batch: int, seed: int
 ) -> None:
-    rng = np.random.default_rng(seed)
-    params = random_params(spec, rng)
-    h0, c0 = random_states(spec, rng, batch)
-    x = time_major_input(spec, rng, seq_len, batch)
-    d = spec.directions
-    mask = rng.choice([0.0, 2.0], (seq_len, batch, d * spec.out_size))
-    first = spec.with_(num_layers=1, batch_first=False)
-    second = first.with_(input_size=d * spec.out_size)
+    params, x, h0, c0, rng = draw(spec, seed, seq_len, batch)
+    mask = rng.choice([0.0, 2.0], (seq_len, batch, spec.directions * spec.out_size))
     caller_x = x.swapaxes(0, 1) if spec.batch_first else x
 
     output, _, _ = forward(spec, params, caller_x, h0, c0, dropout_masks=[mask])
-    out_0, _, _ = forward(first, layer_as_first(params, 0), x, rows(h0, 0, d), rows(c0, 0, d))
-    out_1, _, _ = forward(second, layer_as_first(params, 1), out_0 * mask, rows(h0, d, 2 * d), rows(c0, d, 2 * d))
+    out_1, _, _ = layers_run_one_by_one(spec, params, x, h0, c0, between=lambda out_0: out_0 * mask)
 
     expected = out_1.swapaxes(0, 1) if spec.batch_first else out_1
     assert_close(output, expected, "the output and the second layer run on the masked first layer's output")

@@ -1,6 +1,7 @@
 """Seed 000, a worked example of a one-layer tanh nn.RNN, recomputed by hand and run through the reference.
 
-Source: /work/shared/seeds/000_eea05747d50b2183.txt (a blog post, "Pytorch中的RNN,RNN的计算流程"): an
+Source: the seed document 000_eea05747d50b2183.txt (a blog post, "Pytorch中的RNN,RNN的计算流程"), found
+in shared/seeds/ beside this checkout (../shared/seeds/ from the repository root): an
 nn.RNN(input_size=3, hidden_size=2, num_layers=1, batch_first=True) fed one batch of three steps, with the
 h0 and the parameters it printed. Its outputs were shown only as images, so they are recomputed here.
 """
@@ -8,11 +9,19 @@ h0 and the parameters it printed. Its outputs were shown only as images, so they
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reference import Spec, forward
+
+SEED_DOCUMENT = "000_*.txt"
+"""The seed document's file name (000_eea05747d50b2183.txt), by its number."""
+REPOSITORY = Path(__file__).resolve().parents[2]
+SEED_FOLDERS = (REPOSITORY.parent / "shared" / "seeds", REPOSITORY / "shared" / "seeds")
+"""Where the seed documents are looked for: shared/ beside the checkout, or inside it."""
 
 X1 = [1.0, 2.0, 3.0]
 X2 = [2.0, 3.0, 4.0]
@@ -54,6 +63,24 @@ def seed_params() -> dict[str, np.ndarray]:
         "bias_ih_l0": np.array(B_IH),
         "bias_hh_l0": np.array(B_HH),
     }
+
+
+def seed_document() -> str:
+    """The seed document's text; the test skips, saying where it looked, when shared/ is absent."""
+    for folder in SEED_FOLDERS:
+        for path in sorted(folder.glob(SEED_DOCUMENT)):
+            return path.read_text(encoding="utf-8")
+    looked = " and ".join(str(folder) for folder in SEED_FOLDERS)
+    pytest.skip(f"seed document {SEED_DOCUMENT} not found: no shared/seeds/ in {looked}")
+
+
+def test_the_seed_document_prints_the_values_transcribed_here() -> None:
+    printed = [float(v) for v in re.findall(r"-?\d+\.\d+", seed_document())]
+
+    for name, values in (("X1", X1), ("X2", X2), ("X3", X3), ("H0", H0), ("B_IH", B_IH), ("B_HH", B_HH)):
+        assert all(v in printed for v in values), f"{name} = {values} should be printed in {SEED_DOCUMENT}"
+    for name, matrix in (("W_IH", W_IH), ("W_HH", W_HH)):
+        assert all(v in printed for row in matrix for v in row), f"{name} should be printed in {SEED_DOCUMENT}"
 
 
 def test_hand_worked_steps_keep_their_values_to_four_decimals() -> None:

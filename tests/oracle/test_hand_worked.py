@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from reference import Spec, cell_forward, forward, gru_cell, lstm_cell, parameter_table, rnn_cell
-from tests.reference_helpers import assert_same, random_params, with_layer_suffix
+
+from .helpers import assert_same, random_params, with_layer_suffix
 
 
 def sigmoid(v: float) -> float:
