@@ -26,7 +26,6 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-import reference
 from conformance.claims import Claim
 from conformance.claims.modes import (
     COMPILE,
@@ -41,16 +40,16 @@ from conformance.claims.modes import (
     TIED,
     TO_DTYPE,
 )
-from conformance.draw.example import Case, make_case
+from conformance.draw.example import Example, make_example, with_upstream
 from conformance.draw.strategies import Inputs, Weights
 from conformance.gate import examples
-from conformance.judge.compare import ConformanceError, assert_values, fail
-from conformance.oracle.expected import expected_outputs
+from conformance.judge.compare import ConformanceError, fail, judge
+from conformance.oracle.expected import expected_gradients, expected_outputs
 from conformance.oracle.tolerances import forward_tolerance, gradient_tolerance
 from conformance.run import modes
-from conformance.run.modules import call, outputs, rounded, tensor, to_numpy
+from conformance.run.torch_run import run
 from conformance.variants import VARIANTS
-from reference import Spec, output_shapes, parameter_table
+from reference import Spec, parameter_table
 
 F64, F32 = torch.float64, torch.float32
 Arrays = dict[str, np.ndarray]
@@ -161,8 +160,8 @@ def small_configuration(data: st.DataObject, variant: str) -> tuple[Spec, Inputs
     return data.draw(configurations(variant), label="spec, inputs, weights")
 
 
-def small_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Case:
-    return make_case(*small_configuration(data, variant), dtype, device)
+def small_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
+    return make_example(*small_configuration(data, variant), dtype, device)
 
 
 def fixed_spec(variant: str, **arguments: object) -> Spec:
@@ -185,26 +184,26 @@ COMPILE_INPUTS = {"seq_len": 5, "batch": 2, "hx": True}
 """The one input shape compiled: a batch of 2 sequences of 5 steps, h_0 (and c_0) given."""
 
 
-def script_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Case:
+def script_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
     """SCRIPT_SPECS[variant] with drawn inputs (of any shape within CAPS) and weights."""
     examples.note()
     spec = SCRIPT_SPECS[variant]
-    return make_case(spec, *_run(spec, data.draw(RUNS, label="inputs, weights")), dtype, device)
+    return make_example(spec, *_run(spec, data.draw(RUNS, label="inputs, weights")), dtype, device)
 
 
-def compile_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Case:
+def compile_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
     """COMPILE_SPECS[variant] on COMPILE_INPUTS with drawn values and weights."""
     examples.note()
     seed, scale = data.draw(SEED_AND_SCALE, label="seed, weights' scale")
     shape = Inputs(**COMPILE_INPUTS, seed=seed)
-    return make_case(COMPILE_SPECS[variant], shape, Weights((seed + 1) % 2**32, scale), dtype, device)
+    return make_example(COMPILE_SPECS[variant], shape, Weights((seed + 1) % 2**32, scale), dtype, device)
 
 
 # Comparisons -------------------------------------------------------------------------------
 
 
 @contextmanager
-def mode_failures(claim: Claim, variant: str, what: str, case: Case) -> Iterator[None]:
+def mode_failures(claim: Claim, variant: str, what: str, case: Example) -> Iterator[None]:
     """An exception from torch inside the block fails the claim; an unsupported mode skips the check."""
     try:
         yield
@@ -216,104 +215,29 @@ def mode_failures(claim: Claim, variant: str, what: str, case: Case) -> Iterator
         fail(claim, variant, f"{what} raised {modes.first_line(exc)}", case)
 
 
-def with_mode(error: ConformanceError, how: str) -> ConformanceError:
-    """The failure with a line saying how the module was run, after the finding."""
-    lines = str(error).splitlines()
-    return ConformanceError("\n".join([*lines[:2], f"  mode: {how}", *lines[2:]]))
+def assert_outputs(claim: Claim, variant: str, how: str, actual: Arrays, example: Example) -> None:
+    """Every output equals the reference's for the example, within the forward tolerance."""
+    tol = forward_tolerance(example.spec, example.seq_len, example.dtype)
+    for name, expected in expected_outputs(example).items():
+        judge(claim, variant, example, name, actual[name], expected, tol, how=how)
 
 
-def assert_outputs(claim: Claim, variant: str, how: str, actual: Arrays, case: Case) -> None:
-    """Every output equals the reference's for `case`, within the forward tolerance."""
-    tol = forward_tolerance(case.spec, case.seq_len, case.dtype)
-    try:
-        for name, expected in expected_outputs(case).items():
-            assert_values(claim, variant, name, actual[name], expected, tol, case)
-    except ConformanceError as exc:
-        raise with_mode(exc, how) from None
-
-
-def check_mode(claim: Claim, variant: str, how: str, case: Case, forward: Callable[[], modes.Forward]) -> None:
+def check_mode(claim: Claim, variant: str, how: str, case: Example, forward: Callable[[], modes.Forward]) -> None:
     """forward() (the module put into its mode, `how`) run on the case gives the reference's outputs."""
     with mode_failures(claim, variant, how, case):
-        actual = modes.outputs_of(forward(), case)
+        actual = run(case, forward()).outputs
     assert_outputs(claim, variant, how, actual, case)
 
 
 # Gradients ---------------------------------------------------------------------------------
 
 
-def upstream_for(data: st.DataObject, case: Case) -> Arrays:
-    rng = np.random.default_rng(data.draw(SEED, label="upstream seed"))
-    shapes = output_shapes(case.spec, case.seq_len, case.batch)
-    return {name: rounded(rng.standard_normal(shape), case.dtype) for name, shape in shapes.items()}
-
-
-def state_names(case: Case) -> list[str]:
-    """The reference's names for the gradients of the given initial state."""
-    if case.h0 is None:
-        return []
-    names = ["hx", "cx"] if case.spec.is_cell else ["h0", "c0"]
-    return names if case.spec.has_cell_state else names[:1]
-
-
-def expected_gradients(case: Case, upstream: Arrays) -> Arrays:
-    spec = case.spec
-    if spec.is_cell:
-        return reference.cell_backward(spec, case.params, case.x, case.h0, case.c0, upstream["h'"], upstream.get("c'"))
-    return reference.forward_backward(
-        spec,
-        case.params,
-        case.x,
-        case.h0,
-        case.c0,
-        None,
-        None,
-        upstream["output"],
-        upstream["h_n"],
-        upstream.get("c_n"),
-    )
-
-
-def backpropagated(
-    forward: modes.Forward, case: Case, upstream: Arrays, params: dict[str, torch.Tensor]
-) -> dict[str, torch.Tensor | None]:
-    """The .grad of the input, the given state and `params` after backward() of sum(upstream * outputs)."""
-    x, h0, c0 = (tensor(a, case.dtype, case.device) for a in (case.x, case.h0, case.c0))
-    leaves = {"input": x.requires_grad_()}
-    for name, t in zip(state_names(case), (h0, c0), strict=False):
-        leaves[name] = t.requires_grad_()
-    result = outputs(case.spec, call(forward, case.spec, x, h0, c0))
-    total = sum((result[name] * tensor(up, case.dtype, case.device)).sum() for name, up in upstream.items())
-    total.backward()
-    return {name: t.grad for name, t in (leaves | params).items()}
-
-
-def assert_gradients(
-    claim: Claim, variant: str, how: str, actual: dict[str, torch.Tensor | None], case: Case, upstream: Arrays
-) -> None:
-    """Every gradient equals the reference's within the gradient tolerance, as compare.assert_values
-    measures; the failure names the upstream gradients instead of a snippet."""
-    expected = expected_gradients(case, upstream)
-    tol = gradient_tolerance(case.spec, case.seq_len, case.dtype)
-    for name, grad in actual.items():
-        if grad is None:
-            fail(claim, variant, f"{how} left no gradient for {name}", case)
-        a, e = to_numpy(grad), expected[name]
-        if a.shape != e.shape:
-            fail(claim, variant, f"grad {name} has shape {a.shape}, the reference {e.shape}", case)
-        allowed = tol * (1.0 + np.abs(e))
-        with np.errstate(invalid="ignore"):
-            bad = ~(np.abs(a - e) <= allowed)
-        if bad.any():
-            first = tuple(int(i) for i in np.argwhere(bad)[0])
-            where = ", ".join(map(str, first))
-            finding = (
-                f"grad {name}[{where}] is {float(a[first])!r} from torch, {float(e[first])!r} from the reference "
-                f"(difference {abs(a[first] - e[first]):.3g}, allowed {allowed[first]:.3g}); "
-                f"{int(bad.sum())} of {bad.size} elements differ; upstream gradients drawn for "
-                f"{', '.join(upstream)}; mode: {how}"
-            )
-            fail(claim, variant, finding, case)
+def assert_gradients(claim: Claim, variant: str, how: str, example: Example, actual: Arrays) -> None:
+    """Every gradient equals the reference's within the gradient tolerance."""
+    expected = expected_gradients(example)
+    tol = gradient_tolerance(example.spec, example.seq_len, example.dtype)
+    for name in example.compared_gradients:
+        judge(claim, variant, example, name, actual[name], expected[name], tol, how=how)
 
 
 # TorchScript -------------------------------------------------------------------------------
@@ -352,15 +276,16 @@ def test_compile_values(variant: str, dtype: torch.dtype, mode: str, device: str
 @given(data=st.data())
 def test_compile_gradients(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
     case = compile_case(data, variant, dtype, device)
-    upstream = upstream_for(data, case)
+    case = with_upstream(case, data.draw(SEED, label="upstream seed"))
     how = "backward through torch.compile(module, fullgraph=True)"
     with mode_failures(COMPILE_GRADIENTS, variant, how, case):
         runner = modes.compiled(case)
         params = dict(runner.module.named_parameters())
         for p in params.values():
             p.grad = None
-        actual = backpropagated(runner, case, upstream, params)
-    assert_gradients(COMPILE_GRADIENTS, variant, how, actual, case, upstream)
+        gradients = run(case, runner, params).gradients
+    assert gradients is not None
+    assert_gradients(COMPILE_GRADIENTS, variant, how, case, gradients)
 
 
 # torch.func.functional_call ----------------------------------------------------------------
@@ -372,13 +297,13 @@ def test_compile_gradients(variant: str, dtype: torch.dtype, mode: str, device: 
 @FUNCTIONAL.each_variant
 @given(data=st.data())
 def test_functional_call_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = small_case(data, variant, dtype, device)
+    case = small_example(data, variant, dtype, device)
     how = "torch.func.functional_call(module, params, args), the module holding the negated weights"
     with mode_failures(FUNCTIONAL, variant, how, case):
         module, params = modes.substituted(case)
-        before = modes.outputs_of(module, case)
-        actual = modes.outputs_of(modes.FunctionalCall(module, params), case)
-        after = modes.outputs_of(module, case)
+        before = run(case, module).outputs
+        actual = run(case, modes.FunctionalCall(module, params)).outputs
+        after = run(case, module).outputs
     assert_outputs(FUNCTIONAL, variant, how, actual, case)
     for name, value in after.items():
         if not np.array_equal(value, before[name]):
@@ -397,16 +322,14 @@ def test_functional_call_values(variant: str, dtype: torch.dtype, mode: str, dev
 def test_functional_call_gradients(
     variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
 ) -> None:
-    case = small_case(data, variant, dtype, device)
-    upstream = upstream_for(data, case)
+    case = small_example(data, variant, dtype, device)
+    case = with_upstream(case, data.draw(SEED, label="upstream seed"))
     how = "backward through torch.func.functional_call(module, params, args)"
     with mode_failures(FUNCTIONAL_GRADIENTS, variant, how, case):
         module, params = modes.substituted(case, requires_grad=True)
-        actual = backpropagated(modes.FunctionalCall(module, params), case, upstream, params)
-    own = [name for name, p in module.named_parameters() if p.grad is not None]
-    if own:
-        fail(FUNCTIONAL_GRADIENTS, variant, f"the module's own parameters {own} received gradients", case)
-    assert_gradients(FUNCTIONAL_GRADIENTS, variant, how, actual, case, upstream)
+        gradients = run(case, modes.FunctionalCall(module, params), params).gradients
+    assert gradients is not None
+    assert_gradients(FUNCTIONAL_GRADIENTS, variant, how, case, gradients)
 
 
 # Copies and serialisation ------------------------------------------------------------------
@@ -420,7 +343,7 @@ def test_functional_call_gradients(
 def test_state_dict_round_trip_values(
     variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
 ) -> None:
-    case = small_case(data, variant, dtype, device)
+    case = small_example(data, variant, dtype, device)
     how = "load_state_dict(module.state_dict()) into a fresh module holding the negated weights"
     check_mode(STATE_DICT, variant, how, case, lambda: modes.state_dict_round_trip(case))
 
@@ -431,7 +354,7 @@ def test_state_dict_round_trip_values(
 @DEEPCOPY.each_variant
 @given(data=st.data())
 def test_deepcopy_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = small_case(data, variant, dtype, device)
+    case = small_example(data, variant, dtype, device)
     how = "copy.deepcopy(module), the original then loaded with the negated weights"
     check_mode(DEEPCOPY, variant, how, case, lambda: modes.deep_copied(case))
 
@@ -442,7 +365,7 @@ def test_deepcopy_values(variant: str, dtype: torch.dtype, mode: str, device: st
 @PICKLE.each_variant
 @given(data=st.data())
 def test_pickle_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = small_case(data, variant, dtype, device)
+    case = small_example(data, variant, dtype, device)
     how = "torch.save(module) and torch.load(weights_only=False)"
     check_mode(PICKLE, variant, how, case, lambda: modes.pickled(case))
 
@@ -456,13 +379,13 @@ def test_pickle_values(variant: str, dtype: torch.dtype, mode: str, device: str,
 @given(data=st.data())
 def test_to_dtype_values(variant: str, mode: str, device: str, data: st.DataObject) -> None:
     """Both directions, float32 to float64 and back, are drawn: the check has no single dtype."""
-    case = small_case(data, variant, F64, device)
+    case = small_example(data, variant, F64, device)
     target = data.draw(TARGETS, label="converted to")
     source = F32 if target == F64 else F64
     how = f"built in {source}, .to({target})" + (", then loaded" if target == F64 else " after loading")
     with mode_failures(TO_DTYPE, variant, how, case):
         module, computes = modes.converted(case, target)
-        actual = modes.outputs_of(module, computes)
+        actual = run(computes, module).outputs
     assert_outputs(TO_DTYPE, variant, how, actual, computes)
 
 
@@ -477,7 +400,7 @@ def test_to_dtype_values(variant: str, mode: str, device: str, data: st.DataObje
 def test_flatten_after_assign_values(
     variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
 ) -> None:
-    case = small_case(data, variant, dtype, device)
+    case = small_example(data, variant, dtype, device)
     names = subset(list(case.params), data.draw(SUBSET, label="reassigned parameters, as bits"))
     how = f"{', '.join(names)} reassigned as new Parameters, then flatten_parameters()"
     check_mode(FLATTEN, variant, how, case, lambda: modes.reassigned(case, names))
@@ -492,7 +415,7 @@ def test_tied_weights_values(variant: str, dtype: torch.dtype, mode: str, device
     spec, shape, weight = small_configuration(data, variant)
     if not modes.tie_candidates(parameter_table(spec)):
         spec = spec.with_(bias=True)  # bias_hh can always be tied to bias_ih
-    case = make_case(spec, shape, weight, dtype, device)
+    case = make_example(spec, shape, weight, dtype, device)
     pairs = modes.tie_candidates(parameter_table(spec))
     ties = subset(pairs, data.draw(SUBSET, label="ties, as bits"))
     case = replace(case, params=modes.tied_params(case.params, ties))

@@ -7,6 +7,8 @@ failure names the claim it breaks: a wrong state, or a right state in the wrong 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -14,11 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims.packed import BATCH_ORDER, FINAL_STATE, OUTPUT, STRUCTURE
-from conformance.draw.example import Case
-from conformance.draw.packing import Packing, longest_first, packed_cases, run_packed, structure_snippet
-from conformance.judge.compare import assert_values, fail
+from conformance.draw.example import OUTPUT as OUTPUT_NAME
+from conformance.draw.example import Arrays, Example, Packing
+from conformance.draw.packing import longest_first, packed_examples
+from conformance.judge.compare import fail, judge
+from conformance.judge.reproducer import structure_snippet
 from conformance.oracle.expected import expected_outputs
 from conformance.oracle.tolerances import forward_tolerance
+from conformance.run.torch_run import run
 
 DTYPES = [torch.float64, torch.float32]
 
@@ -36,16 +41,17 @@ def _describe(t: torch.Tensor | None) -> str:
 @STRUCTURE.each_variant
 @given(data=st.data())
 def test_packed_output_keeps_the_packing(variant: str, device: str, data: st.DataObject) -> None:
-    case, packing = data.draw(packed_cases(variant, torch.float32, device), label="packed case")
-    run = run_packed(case, packing)
+    example = data.draw(packed_examples(variant, torch.float32, device), label="packed example")
+    packed = run(example, pad=False).packed
+    assert packed is not None
     for name in ("batch_sizes", "sorted_indices", "unsorted_indices"):
-        given_, returned = getattr(run.packed_input, name), getattr(run.packed_output, name)
+        given_, returned = getattr(packed[0], name), getattr(packed[1], name)
         if _summary(returned) != _summary(given_):
             finding = (
-                f"packed by {packing.describe()}, the input's {name} is {_describe(given_)} "
+                f"packed by {example.packing.describe()}, the input's {name} is {_describe(given_)} "
                 f"but the output's is {_describe(returned)}"
             )
-            fail(STRUCTURE, variant, finding, case, structure_snippet(case, packing))
+            fail(STRUCTURE, variant, finding, example, structure_snippet(example))
 
 
 @OUTPUT.mark
@@ -53,11 +59,11 @@ def test_packed_output_keeps_the_packing(variant: str, device: str, data: st.Dat
 @OUTPUT.each_variant
 @given(data=st.data())
 def test_packed_output_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
-    case, packing = data.draw(packed_cases(variant, dtype, device), label="packed case")
-    actual = run_packed(case, packing).named["output"]
-    expected = expected_outputs(case)["output"]
-    tol = forward_tolerance(case.spec, case.seq_len, dtype)
-    assert_values(OUTPUT, variant, "output", actual, expected, tol, case, _from_reference(packing))
+    example = data.draw(packed_examples(variant, dtype, device), label="packed example")
+    actual = run(example).outputs[OUTPUT_NAME]
+    expected = expected_outputs(example)[OUTPUT_NAME]
+    tol = forward_tolerance(example.spec, example.seq_len, dtype)
+    judge(OUTPUT, variant, example, OUTPUT_NAME, actual, expected, tol, _from_reference(example))
 
 
 @FINAL_STATE.mark
@@ -65,12 +71,12 @@ def test_packed_output_values(variant: str, dtype: torch.dtype, device: str, dat
 @FINAL_STATE.each_variant
 @given(data=st.data())
 def test_packed_final_state(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
-    case, packing = data.draw(packed_cases(variant, dtype, device, longest_first=True), label="packed case")
-    actual = run_packed(case, packing).states
-    tol = forward_tolerance(case.spec, case.seq_len, dtype)
-    for name, expected in expected_outputs(case).items():
-        if name != "output":
-            assert_values(FINAL_STATE, variant, name, actual[name], expected, tol, case, _from_reference(packing))
+    example = data.draw(packed_examples(variant, dtype, device, longest_first=True), label="packed example")
+    actual = run(example).outputs
+    tol = forward_tolerance(example.spec, example.seq_len, dtype)
+    for name, expected in expected_outputs(example).items():
+        if name != OUTPUT_NAME:
+            judge(FINAL_STATE, variant, example, name, actual[name], expected, tol, _from_reference(example))
 
 
 @BATCH_ORDER.mark
@@ -79,22 +85,22 @@ def test_packed_final_state(variant: str, dtype: torch.dtype, device: str, data:
 def test_packed_batch_order(variant: str, device: str, data: st.DataObject) -> None:
     """Any order, with a given h_0, against the same sequences and states packed longest first."""
     dtype = torch.float64
-    case, packing = data.draw(packed_cases(variant, dtype, device, longest_first=False, hx=True), label="packed case")
-    actual = run_packed(case, packing).states
-    expected = _in_callers_order(case)
-    tol = forward_tolerance(case.spec, case.seq_len, dtype)
+    example = data.draw(packed_examples(variant, dtype, device, longest_first=False, hx=True), label="packed example")
+    actual = run(example).outputs
+    expected = _in_callers_order(example)
+    tol = forward_tolerance(example.spec, example.seq_len, dtype)
     source = "the same sequences and states packed longest first (enforce_sorted=True), put back in order"
     for name in expected:
-        assert_values(BATCH_ORDER, variant, name, actual[name], expected[name], tol, case, source)
+        judge(BATCH_ORDER, variant, example, name, actual[name], expected[name], tol, source)
 
 
-def _in_callers_order(case: Case) -> dict[str, np.ndarray]:
-    """torch's h_n (and c_n) for the case reordered longest first, rows put back in the caller's order."""
-    reordered, order = longest_first(case)
-    states = run_packed(reordered, Packing("pack_padded_sequence", enforce_sorted=True)).states
+def _in_callers_order(example: Example) -> Arrays:
+    """torch's h_n (and c_n) for the example reordered longest first, rows put back in the caller's order."""
+    reordered, order = longest_first(example)
+    outputs = run(replace(reordered, packing=Packing("pack_padded_sequence", enforce_sorted=True))).outputs
     back = np.argsort(order)
-    return {name: a[:, back] for name, a in states.items()}
+    return {name: a[:, back] for name, a in outputs.items() if name != OUTPUT_NAME}
 
 
-def _from_reference(packing: Packing) -> str:
-    return f"the reference on the same lengths (torch's input packed by {packing.describe()})"
+def _from_reference(example: Example) -> str:
+    return f"the reference on the same lengths (torch's input packed by {example.packing.describe()})"

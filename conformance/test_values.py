@@ -8,31 +8,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims.outputs import DEFAULT_STATE, SHAPES, TF32, VALUES
-from conformance.draw.example import make_case
+from conformance.draw.example import Example, make_example
 from conformance.draw.strategies import inputs, specs, weights
-from conformance.judge.compare import assert_equal, assert_values
+from conformance.judge.compare import assert_equal, judge
 from conformance.judge.reproducer import shapes_snippet
 from conformance.oracle.expected import expected_outputs
 from conformance.oracle.tolerances import forward_allowed, tf32_allowed
 from conformance.run.dtypes import DTYPES
-from conformance.run.torch_run import torch_outputs
+from conformance.run.torch_run import run
 from reference import output_shapes
 
 
-def draw_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str):
+def draw_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
     spec = data.draw(specs(variant), label="spec")
     shape = data.draw(inputs(spec), label="inputs")
-    return make_case(spec, shape, data.draw(weights(), label="weights"), dtype, device)
+    return make_example(spec, shape, data.draw(weights(), label="weights"), dtype, device)
 
 
 @SHAPES.mark
 @SHAPES.each_variant
 @given(data=st.data())
 def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
-    case = draw_case(data, variant, torch.float32, device)
-    actual = {name: a.shape for name, a in torch_outputs(case).items()}
-    expected = output_shapes(case.spec, case.seq_len, case.batch)
-    assert_equal(SHAPES, variant, "the outputs' shapes", actual, expected, case, shapes_snippet(case))
+    example = draw_example(data, variant, torch.float32, device)
+    actual = {name: a.shape for name, a in run(example).outputs.items()}
+    expected = output_shapes(example.spec, example.seq_len, example.batch)
+    assert_equal(SHAPES, variant, "the outputs' shapes", actual, expected, example, shapes_snippet(example))
 
 
 @VALUES.mark
@@ -40,12 +40,12 @@ def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
 @VALUES.each_variant
 @given(data=st.data())
 def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
-    case = draw_case(data, variant, dtype, device)
-    actual = torch_outputs(case)
-    expected = expected_outputs(case)
-    allowed = forward_allowed(case, expected)
+    example = draw_example(data, variant, dtype, device)
+    actual = run(example).outputs
+    expected = expected_outputs(example)
+    allowed = forward_allowed(example, expected)
     for name, truth in expected.items():
-        assert_values(VALUES, variant, name, actual[name], truth, allowed[name], case)
+        judge(VALUES, variant, example, name, actual[name], truth, allowed[name])
 
 
 @TF32.mark
@@ -54,20 +54,20 @@ def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.D
 @TF32.each_variant
 @given(data=st.data())
 def test_output_values_tf32(variant: str, tf32: bool, device: str, data: st.DataObject) -> None:
-    case = draw_case(data, variant, torch.float32, device)
-    actual = torch_outputs(case)
-    expected = expected_outputs(case)
-    allowed = tf32_allowed(case, expected)
+    example = draw_example(data, variant, torch.float32, device)
+    actual = run(example).outputs
+    expected = expected_outputs(example)
+    allowed = tf32_allowed(example, expected)
     for name, truth in expected.items():
-        assert_values(TF32, variant, name, actual[name], truth, allowed[name], case)
+        judge(TF32, variant, example, name, actual[name], truth, allowed[name])
 
 
 @DEFAULT_STATE.mark
 @DEFAULT_STATE.each_variant
 @given(data=st.data())
 def test_omitted_state_is_zero(variant: str, device: str, data: st.DataObject) -> None:
-    case = draw_case(data, variant, torch.float64, device).without_state()
-    omitted = torch_outputs(case)
-    zeros = torch_outputs(case.with_zero_state())
+    example = draw_example(data, variant, torch.float64, device).without_state()
+    omitted = run(example).outputs
+    zeros = run(example.with_zero_state()).outputs
     for name, actual in omitted.items():
-        assert_values(DEFAULT_STATE, variant, name, actual, zeros[name], 0.0, case, "an explicit zero state")
+        judge(DEFAULT_STATE, variant, example, name, actual, zeros[name], 0.0, "an explicit zero state")

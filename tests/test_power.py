@@ -157,13 +157,20 @@ KILLS = [
 ]
 
 
+KILL_BUDGET = 100
+"""Examples a check may take to catch a mutant: five default runs' worth. A mutant that only some
+configurations reveal (a reverse-direction bug needs bidirectional, unequal lengths and a nonzero
+state) is caught by most runs of 20 examples; within 100 a derandomized run cannot miss it by chance."""
+
+
 def as_run_here(check: Callable[..., None]) -> Callable[..., None]:
-    """The check with the profile's example budget, derandomized, without shrinking or the database.
+    """The check with KILL_BUDGET examples, derandomized, without shrinking or the database.
 
     Derandomized, the verdict is the same every run; without shrinking, the time taken is the time to
     detect. Checks draw everything from one `data=st.data()` argument, so re-wrapping is exact.
     """
-    run_here = settings(settings.default, derandomize=True, database=None, phases=[Phase.generate])
+    budget = max(settings.default.max_examples, KILL_BUDGET)
+    run_here = settings(settings.default, max_examples=budget, derandomize=True, database=None, phases=[Phase.generate])
     return run_here(given(data=st.data())(check.hypothesis.inner_test))
 
 

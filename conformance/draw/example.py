@@ -1,7 +1,10 @@
-"""One concrete example: a configuration, its parameters and its inputs, as float64 arrays.
+"""The Example: what is computed (configuration, parameters, inputs, upstream gradients, lengths) and
+how torch is called (device, dtype, kernel, mode, packing, training seed), as float64 arrays.
 
 Parameters and inputs are rounded to the dtype under test before the reference sees them, so the
-comparison measures torch's arithmetic, not the rounding of its inputs.
+comparison measures torch's arithmetic, not the rounding of its inputs. Every stage reads the same
+Example: torch's run (run.torch_run), the reference's answer (oracle.expected) and the judge with
+its reproducer (judge), so a new way of calling torch is one field here.
 """
 
 from __future__ import annotations
@@ -13,19 +16,55 @@ import torch
 
 from conformance.draw.strategies import Inputs, Weights, drawn_parameters
 from conformance.run.modules import build_module, rounded
-from reference import Spec, parameter_table
+from reference import Spec, output_shapes, parameter_table
+
+Arrays = dict[str, np.ndarray]
+
+OUTPUT = "output"
+H_N, C_N = "h_n", "c_n"
+H_NEXT, C_NEXT = "h'", "c'"
+"""The documentation's names for what a forward returns: output, h_n and c_n, or a cell's h' and c'."""
+INPUT = "input"
+"""The gradient of the input; the others are named for the state (h0, c0; hx, cx for cells) and parameters."""
+
+
+def output_names(spec: Spec) -> tuple[str, ...]:
+    if spec.is_cell:
+        return (H_NEXT, C_NEXT) if spec.has_cell_state else (H_NEXT,)
+    return (OUTPUT, H_N, C_N) if spec.has_cell_state else (OUTPUT, H_N)
+
+
+@dataclass(frozen=True)
+class Packing:
+    """How a batch with lengths reaches torch: which packing function, and its enforce_sorted."""
+
+    method: str = "pack_padded_sequence"
+    enforce_sorted: bool = False
+
+    def describe(self) -> str:
+        return f"{self.method}(..., enforce_sorted={self.enforce_sorted})"
 
 
 @dataclass
-class Case:
+class Example:
     spec: Spec
-    params: dict[str, np.ndarray]
+    params: Arrays
     x: np.ndarray
     h0: np.ndarray | None = None
     c0: np.ndarray | None = None
     lengths: list[int] | None = None
+    """Per-sequence lengths: the batch reaches torch packed (see `packing`)."""
     dtype: torch.dtype = torch.float64
     device: str = "cpu"
+    upstream: Arrays | None = None
+    """Upstream gradients of each output: given, torch's run backpropagates them."""
+    packing: Packing = field(default_factory=Packing)
+    train_seed: int | None = None
+    """None: eval mode. A seed: training mode, torch's generators seeded with it before the forward."""
+    mode: str = "eager"
+    """How the module is run (run.modes); the mode's claims name it."""
+    kernel: str | None = None
+    """The kernel choice the check runs under (cudnn or native on CUDA), for the reproducer."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -41,11 +80,24 @@ class Case:
             return 1
         return self.x.shape[1] if self.spec.batch_first and self.batch is not None else self.x.shape[0]
 
-    def without_state(self) -> Case:
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """The gradients of the given initial state: h0 (c0) for full modules, hx (cx) for cells."""
+        if self.h0 is None:
+            return ()
+        names = ("hx", "cx") if self.spec.is_cell else ("h0", "c0")
+        return names if self.spec.has_cell_state else names[:1]
+
+    @property
+    def compared_gradients(self) -> list[str]:
+        """Input, given state and every parameter, in registration order."""
+        return [INPUT, *self.state_names, *self.params]
+
+    def without_state(self) -> Example:
         return replace(self, h0=None, c0=None)
 
-    def with_zero_state(self) -> Case:
-        """The same case with h_0 (and c_0) given explicitly as zeros."""
+    def with_zero_state(self) -> Example:
+        """The same example with h_0 (and c_0) given explicitly as zeros."""
         spec = self.spec
         lead = () if self.batch is None else (self.batch,)
         rows = () if spec.is_cell else (spec.directions * spec.num_layers,)
@@ -57,11 +109,18 @@ class Case:
         shapes = ", ".join(
             f"{name}{tuple(a.shape)}" for name, a in (("x", self.x), ("h0", self.h0), ("c0", self.c0)) if a is not None
         )
-        lengths = f", lengths={self.lengths}" if self.lengths is not None else ""
-        return f"{self.spec} on {self.device} in {self.dtype}; inputs {shapes}{lengths}"
+        how = [f"{self.spec} on {self.device}" + (f" ({self.kernel})" if self.kernel else ""), f"in {self.dtype}"]
+        text = f"{' '.join(how)}; inputs {shapes}"
+        if self.lengths is not None:
+            text += f", lengths={self.lengths} packed by {self.packing.describe()}"
+        if self.train_seed is not None:
+            text += f"; training mode after torch.manual_seed({self.train_seed})"
+        if self.upstream is not None:
+            text += f"; upstream gradients drawn for {', '.join(self.upstream)}"
+        return text
 
 
-def parameters_for(spec: Spec, weights: Weights) -> dict[str, np.ndarray]:
+def parameters_for(spec: Spec, weights: Weights) -> Arrays:
     """torch's own initialisation under manual_seed(weights.seed), or weights drawn in NumPy."""
     table = parameter_table(spec)
     if weights.scale is None:
@@ -71,7 +130,7 @@ def parameters_for(spec: Spec, weights: Weights) -> dict[str, np.ndarray]:
     return drawn_parameters(spec, table, weights)
 
 
-def make_case(spec: Spec, inputs: Inputs, weights: Weights, dtype: torch.dtype, device: str) -> Case:
+def make_example(spec: Spec, inputs: Inputs, weights: Weights, dtype: torch.dtype, device: str) -> Example:
     rng = np.random.default_rng(inputs.seed)
     lead = () if inputs.batch is None else (inputs.batch,)
     if spec.is_cell:
@@ -90,7 +149,7 @@ def make_case(spec: Spec, inputs: Inputs, weights: Weights, dtype: torch.dtype, 
         h0 = rng.standard_normal(rows + lead + (spec.out_size,)) if inputs.hx else None
         c0 = rng.standard_normal(rows + lead + (spec.hidden_size,)) if inputs.hx and spec.has_cell_state else None
     params = {k: rounded(v, dtype) for k, v in parameters_for(spec, weights).items()}
-    return Case(
+    return Example(
         spec,
         params,
         rounded(x, dtype),
@@ -99,3 +158,11 @@ def make_case(spec: Spec, inputs: Inputs, weights: Weights, dtype: torch.dtype, 
         dtype=dtype,
         device=device,
     )
+
+
+def with_upstream(example: Example, seed: int) -> Example:
+    """The example with N(0, 1) upstream gradients (rounded to its dtype) for every output."""
+    rng = np.random.default_rng(seed)
+    shapes = output_shapes(example.spec, example.seq_len, example.batch)
+    upstream = {name: rounded(rng.standard_normal(shape), example.dtype) for name, shape in shapes.items()}
+    return replace(example, upstream=upstream)

@@ -28,6 +28,9 @@ TIERS = {
 CAP_DIVISOR = 4
 """Costlier checks (gradients, packed sequences, dropout) draw sizes up to a quarter of the tier."""
 
+SMALL = Tier(seq_len=5, batch=3, hidden=6, input=6, layers=2, steps=16)
+"""The mode checks' sizes: they are about how weights reach the kernels, not about the arithmetic."""
+
 _current = TIERS["default"]
 
 
@@ -38,3 +41,16 @@ def use(name: str) -> None:
 
 def current() -> Tier:
     return _current
+
+
+def capped() -> Tier:
+    """The current tier cut to a quarter (CAP_DIVISOR), for the costlier checks; never below 4."""
+    tier = _current
+    return Tier(
+        seq_len=max(4, tier.seq_len // CAP_DIVISOR),
+        batch=max(4, tier.batch // CAP_DIVISOR),
+        hidden=max(4, tier.hidden // CAP_DIVISOR),
+        input=max(4, tier.input // CAP_DIVISOR),
+        layers=tier.layers,
+        steps=max(8, tier.steps // CAP_DIVISOR),
+    )

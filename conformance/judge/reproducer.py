@@ -1,55 +1,115 @@
-"""A self-contained Python snippet that replays a Case on torch and compares with the expected value."""
+"""Self-contained Python snippets that replay an Example on torch: one header (the module with its
+exact weights, the inputs, how they are packed, the training seed), then what is checked."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from conformance.draw.example import Case
+from conformance.draw.example import C_N, C_NEXT, H_N, H_NEXT, INPUT, OUTPUT, Example
 from conformance.run import implementation
 from reference import Spec, output_shapes
 
 INLINE_LIMIT = 6000
 """Above this many numbers the snippet would be unreadable; Hypothesis usually shrinks far below it."""
+TOO_LARGE = "# the case is too large to inline; rerun the failing test to let Hypothesis shrink it"
+RNN_UTILS = "torch.nn.utils.rnn"
 
 
 def literal(a: np.ndarray) -> str:
     return repr(np.asarray(a).tolist())
 
 
-def snippet(case: Case, compared: str, expected: np.ndarray, tol: float | tuple[float, float]) -> str:
-    """Python source that rebuilds the module with its exact weights, runs it, and checks `compared`."""
-    rtol, atol = tol if isinstance(tol, tuple) else (tol, tol)
-    arrays = [*case.params.values(), case.x, expected]
-    if sum(np.size(a) for a in arrays) > INLINE_LIMIT:
-        return "# the case is too large to inline; rerun the failing test to let Hypothesis shrink it"
-    spec = case.spec
-    dtype = str(case.dtype)
-    lines = [
-        implementation.current().imports,
-        f"dtype, device = {dtype}, {case.device!r}",
-        f"module = {implementation.current().source(spec.kind, spec.constructor_kwargs())}.to(device, dtype).eval()",
+def too_large(*arrays: np.ndarray | None) -> bool:
+    return sum(np.size(a) for a in arrays if a is not None) > INLINE_LIMIT
+
+
+def header(example: Example) -> list[str]:
+    """Lines that build the module with the example's weights and inputs and run it: `result`."""
+    impl, spec = implementation.current(), example.spec
+    lines = [impl.imports, f"dtype, device = {example.dtype}, {example.device!r}"]
+    if example.kernel is not None:
+        lines.append(f"torch.backends.cudnn.enabled = {example.kernel == 'cudnn'}")
+    lines += [
+        f"module = {impl.source(spec.kind, spec.constructor_kwargs())}.to(device, dtype)",
         "weights = {",
-        *(f"    {name!r}: {literal(value)}," for name, value in case.params.items()),
+        *(f"    {name!r}: {literal(value)}," for name, value in example.params.items()),
         "}",
         "module.load_state_dict({k: torch.tensor(v, dtype=dtype, device=device)",
         "                        for k, v in weights.items()})",
-        f"x = torch.tensor({literal(case.x)}, dtype=dtype, device=device)",
+        f"module.train({example.train_seed is not None})",
     ]
-    args = ["x"]
-    if case.h0 is not None:
-        lines.append(f"h0 = torch.tensor({literal(case.h0)}, dtype=dtype, device=device)")
-        if case.c0 is not None:
-            lines.append(f"c0 = torch.tensor({literal(case.c0)}, dtype=dtype, device=device)")
-            args.append("(h0, c0)")
+    grad = ", requires_grad=True" if example.upstream is not None else ""
+    args = []
+    for name, value in (("x", example.x), ("h0", example.h0), ("c0", example.c0)):
+        if value is not None:
+            lines.append(f"{name} = torch.tensor({literal(value)}, dtype=dtype, device=device{grad})")
+            args.append(name)
+    hx = "" if example.h0 is None else (", (h0, c0)" if example.c0 is not None else ", h0")
+    source = "x"
+    if example.lengths is not None:
+        source = "packed"
+        how = example.packing
+        if how.method == "pack_sequence":
+            cut = "x[b, :n]" if spec.batch_first else "x[:n, b]"
+            seqs = f"[{cut} for b, n in enumerate({example.lengths!r})]"
+            lines.append(f"packed = {RNN_UTILS}.pack_sequence({seqs}, enforce_sorted={how.enforce_sorted})")
         else:
-            args.append("h0")
-    if case.lengths is not None:
-        lines.append(
-            f"x = torch.nn.utils.rnn.pack_padded_sequence(x, {case.lengths!r}, "
-            f"batch_first={spec.batch_first}, enforce_sorted=False)"
+            lines.append(
+                f"packed = {RNN_UTILS}.pack_padded_sequence(x, {example.lengths!r}, "
+                f"batch_first={spec.batch_first}, enforce_sorted={how.enforce_sorted})"
+            )
+    if example.train_seed is not None:
+        lines.append(f"torch.manual_seed({example.train_seed})")
+    lines.append(f"result = module({source}{hx})")
+    return lines
+
+
+def output_expression(example: Example, name: str) -> str:
+    """The Python expression that picks output `name` out of `result = module(...)`."""
+    spec = example.spec
+    if spec.is_cell:
+        return {H_NEXT: "result[0]", C_NEXT: "result[1]"}[name] if spec.has_cell_state else "result"
+    output = "result[0]"
+    if example.lengths is not None:
+        output = (
+            f"{RNN_UTILS}.pad_packed_sequence(result[0], batch_first={spec.batch_first}, "
+            f"total_length={example.seq_len})[0]"
         )
-    lines.append(f"result = module({', '.join(args)})")
-    lines.append(f"actual = {output_expression(case, compared)}")
+    hidden = {H_N: "result[1][0]", C_N: "result[1][1]"} if spec.has_cell_state else {H_N: "result[1]"}
+    return {OUTPUT: output, **hidden}[name]
+
+
+def gradient_expression(name: str) -> str:
+    if name == INPUT:
+        return "x.grad"
+    if name in ("h0", "hx"):
+        return "h0.grad"
+    if name in ("c0", "cx"):
+        return "c0.grad"
+    return f"module.get_parameter({name!r}).grad"
+
+
+def snippet(
+    example: Example, compared: str, expected: np.ndarray, tol: float | tuple[float, float], part: str = "{0}"
+) -> str:
+    """Python source that replays the example and checks output or gradient `compared` (`part` of it)."""
+    upstream = list((example.upstream or {}).values())
+    if too_large(*example.params.values(), example.x, expected, *upstream):
+        return TOO_LARGE
+    rtol, atol = tol if isinstance(tol, tuple) else (tol, tol)
+    lines = header(example)
+    if example.upstream is not None and compared in example.compared_gradients:
+        outputs = ", ".join(output_expression(example, name) for name in example.upstream)
+        lines += [
+            f"outputs = [{outputs}]",
+            "upstream = [",
+            *(f"    torch.tensor({literal(g)}, dtype=dtype, device=device)," for g in upstream),
+            "]",
+            "torch.autograd.backward(outputs, upstream)",
+            f"actual = {part.format(gradient_expression(compared))}",
+        ]
+    else:
+        lines.append(f"actual = {part.format(output_expression(example, compared))}")
     lines += [
         f"expected = torch.tensor({literal(expected)}, dtype=torch.float64)",
         f"torch.testing.assert_close(actual.double().cpu(), expected, rtol={rtol:.3g}, atol={atol:.3g})",
@@ -57,40 +117,56 @@ def snippet(case: Case, compared: str, expected: np.ndarray, tol: float | tuple[
     return "\n".join(lines)
 
 
-def output_expression(case: Case, compared: str) -> str:
-    """The Python expression that picks output `compared` out of `result = module(...)`."""
-    spec = case.spec
-    if spec.is_cell:
-        return {"h'": "result[0]", "c'": "result[1]"}[compared] if spec.has_cell_state else "result"
-    output = "result[0]"
-    if case.lengths is not None:
-        output = (
-            f"torch.nn.utils.rnn.pad_packed_sequence(result[0], batch_first={spec.batch_first}, "
-            f"total_length={case.seq_len})[0]"
-        )
-    hidden = {"h_n": "result[1][0]", "c_n": "result[1][1]"} if spec.has_cell_state else {"h_n": "result[1]"}
-    return {"output": output, **hidden}[compared]
-
-
 def construction_snippet(spec: Spec, expression: str) -> str:
     """Python source that builds the module of `spec` and prints `expression` of it (`module`)."""
+    impl = implementation.current()
     return "\n".join(
-        [
-            implementation.current().imports,
-            f"module = {implementation.current().source(spec.kind, spec.constructor_kwargs())}",
-            f"print({expression})",
-        ]
+        [impl.imports, f"module = {impl.source(spec.kind, spec.constructor_kwargs())}", f"print({expression})"]
     )
 
 
-def shapes_snippet(case: Case) -> str:
-    """Python source that runs inputs of the case's shapes and prints the outputs' shapes."""
-    shapes = {"x": case.x, "h0": case.h0, "c0": case.c0}
+def shapes_snippet(example: Example) -> str:
+    """Python source that runs inputs of the example's shapes and prints the outputs' shapes."""
     impl = implementation.current()
-    lines = [impl.imports, f"module = {impl.expression(case.spec.kind)}(**{case.spec.constructor_kwargs()!r})"]
+    shapes = {"x": example.x, "h0": example.h0, "c0": example.c0}
+    lines = [impl.imports, f"module = {impl.source(example.spec.kind, example.spec.constructor_kwargs())}"]
     lines += [f"{name} = torch.randn{tuple(a.shape)}" for name, a in shapes.items() if a is not None]
-    hx = "" if case.h0 is None else (", (h0, c0)" if case.c0 is not None else ", h0")
-    names = output_shapes(case.spec, case.seq_len, case.batch)
-    shapes_dict = ", ".join(f"{name!r}: tuple({output_expression(case, name)}.shape)" for name in names)
+    hx = "" if example.h0 is None else (", (h0, c0)" if example.c0 is not None else ", h0")
+    names = output_shapes(example.spec, example.seq_len, example.batch)
+    shapes_dict = ", ".join(f"{name!r}: tuple({output_expression(example, name)}.shape)" for name in names)
     lines += [f"result = module(x{hx})", f"print({{{shapes_dict}}})"]
+    return "\n".join(lines)
+
+
+def structure_snippet(example: Example) -> str:
+    """Python source that packs a batch of this shape as drawn and prints what the module returns."""
+    spec, impl, how = example.spec, implementation.current(), example.packing
+    lines = [
+        impl.imports,
+        f"dtype, device = {example.dtype}, {example.device!r}",
+        f"module = {impl.source(spec.kind, spec.constructor_kwargs())}.to(device, dtype).eval()",
+        f"x = torch.randn({tuple(example.x.shape)!r}, dtype=dtype, device=device)",
+        f"lengths = {example.lengths!r}",
+    ]
+    if how.method == "pack_sequence":
+        cut = "x[b, :n]" if spec.batch_first else "x[:n, b]"
+        lines.append(
+            f"packed = {RNN_UTILS}.pack_sequence([{cut} for b, n in enumerate(lengths)], "
+            f"enforce_sorted={how.enforce_sorted})"
+        )
+    else:
+        lines.append(
+            f"packed = {RNN_UTILS}.pack_padded_sequence(x, lengths, batch_first={spec.batch_first}, "
+            f"enforce_sorted={how.enforce_sorted})"
+        )
+    lines += [
+        "output = module(packed)[0]",
+        "for name in ('batch_sizes', 'sorted_indices', 'unsorted_indices'):",
+        "    given, returned = getattr(packed, name), getattr(output, name)",
+        "    print(name, given, returned)",
+        "    same = given is returned is None or (",
+        "        given is not None and returned is not None and given.dtype == returned.dtype",
+        "        and given.device == returned.device and given.tolist() == returned.tolist())",
+        "    assert same, f'the output carries another {name} than the input'",
+    ]
     return "\n".join(lines)

@@ -1,24 +1,56 @@
-"""What the reference says a Case must produce, named as torch_modules.outputs names torch's."""
+"""The reference's answer for an Example, named as torch's run names torch's.
+
+The reference sees the Example's float64 values (already rounded to the dtype under test) and
+runs the documented equations on them: outputs always, gradients when the Example has upstream
+gradients, each sequence to its own length when it has lengths.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 import reference
-from conformance.draw.example import Case
+from conformance.draw.example import C_N, C_NEXT, H_N, H_NEXT, OUTPUT, Arrays, Example
+from conformance.run.torch_run import Result
+
+Store = Callable[[np.ndarray], np.ndarray]
 
 
-def expected_outputs(case: Case, store: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """The reference's outputs; with `store`, the states are kept as `store` rounds them."""
-    spec = case.spec
+def expected_outputs(
+    example: Example, store: Store | None = None, dropout_masks: Sequence[np.ndarray] | None = None
+) -> Arrays:
+    """The reference's outputs; with `store`, the states are kept as `store` rounds them; with
+    `dropout_masks`, those masks apply between the layers."""
+    spec = example.spec
     keep = store or (lambda a: a)
     if spec.is_cell:
-        h, c = reference.cell_forward(spec, case.params, case.x, case.h0, case.c0)
-        return {"h'": keep(h), "c'": keep(c)} if spec.has_cell_state else {"h'": keep(h)}
-    output, h_n, c_n = reference.forward(spec, case.params, case.x, case.h0, case.c0, case.lengths, store=keep)
-    named = {"output": output, "h_n": h_n}
+        h, c = reference.cell_forward(spec, example.params, example.x, example.h0, example.c0)
+        return {H_NEXT: keep(h), C_NEXT: keep(c)} if spec.has_cell_state else {H_NEXT: keep(h)}
+    output, h_n, c_n = reference.forward(
+        spec, example.params, example.x, example.h0, example.c0, example.lengths, dropout_masks, store=keep
+    )
+    named = {OUTPUT: output, H_N: h_n}
     if spec.has_cell_state:
-        named["c_n"] = c_n
+        named[C_N] = c_n
     return named
+
+
+def expected_gradients(example: Example) -> Arrays:
+    """The reference's backpropagation of the example's upstream gradients."""
+    up, spec = example.upstream, example.spec
+    assert up is not None
+    if spec.is_cell:
+        return reference.cell_backward(
+            spec, example.params, example.x, example.h0, example.c0, up[H_NEXT], up.get(C_NEXT)
+        )
+    return reference.forward_backward(
+        spec, example.params, example.x, example.h0, example.c0, example.lengths, None, up[OUTPUT], up[H_N], up.get(C_N)
+    )
+
+
+def expected(example: Example) -> Result:
+    """The reference's outputs, and its gradients when the example has upstream gradients."""
+    gradients = expected_gradients(example) if example.upstream is not None else None
+    return Result(expected_outputs(example), gradients)

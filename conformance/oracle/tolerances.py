@@ -21,7 +21,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from conformance.draw.example import Case
+from conformance.draw.example import Example
 from conformance.oracle.expected import expected_outputs
 from conformance.run.modules import rounded
 from reference import Spec
@@ -72,7 +72,7 @@ LOW_PRECISION = (torch.float16, torch.bfloat16)
 STORED_FACTOR = 8.0
 
 
-def forward_allowed(case: Case, expected: dict[str, np.ndarray]) -> dict[str, float | np.ndarray]:
+def forward_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str, float | np.ndarray]:
     """The tolerance of each output of `case`, in the form compare.assert_values takes.
 
     float64 and float32: forward_tolerance, relative to (1 + |expected|).
@@ -113,7 +113,7 @@ def to_tf32(a: np.ndarray) -> np.ndarray:
     return np.ldexp(np.round(mantissa * 2.0**11) / 2.0**11, exponent)
 
 
-def tf32_allowed(case: Case, expected: dict[str, np.ndarray]) -> dict[str, float | np.ndarray]:
+def tf32_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str, float | np.ndarray]:
     """The tolerance of float32 outputs computed with TF32 matmuls, the low-precision way.
 
     TF32 rounds the operands of every matrix product (weights, inputs, each step's state) to an

@@ -1,4 +1,4 @@
-"""Ways of running a module besides calling it eagerly, each a small function from a loaded Case.
+"""Ways of running a module besides calling it eagerly, each a small function from a loaded Example.
 
 Every mode returns a `Forward`: something called like the module, forward(x) or forward(x, hx),
 that must compute what the reference computes for the case's parameters. The module a mode starts
@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from conformance.draw.example import Case
-from conformance.run.modules import build_module, call, load, outputs, rounded, tensor, to_numpy
+from conformance.draw.example import Example
+from conformance.run.modules import build_module, load, rounded, tensor
 from reference import Spec
 
 Forward = Callable[..., Any]
@@ -41,7 +41,7 @@ def other_values(params: Arrays) -> Arrays:
     return {name: -value for name, value in params.items()}
 
 
-def loaded(case: Case, params: Arrays | None = None, dtype: torch.dtype | None = None) -> torch.nn.Module:
+def loaded(case: Example, params: Arrays | None = None, dtype: torch.dtype | None = None) -> torch.nn.Module:
     """A module built for the case (in `dtype`, the case's by default) holding `params` (the case's)."""
     module = build_module(case.spec, dtype or case.dtype, case.device)
     load(module, case.params if params is None else params, dtype or case.dtype, case.device)
@@ -53,14 +53,6 @@ def load_into(named: Iterator[tuple[str, torch.nn.Parameter]], params: Arrays, p
     with torch.no_grad():
         for name, p in named:
             p.copy_(torch.from_numpy(params[name.removeprefix(prefix)]).to(p.device, p.dtype))
-
-
-def outputs_of(forward: Forward, case: Case) -> Arrays:
-    """The outputs of `forward` on the case's inputs, named as oracle.expected_outputs names them."""
-    x, h0, c0 = (tensor(a, case.dtype, case.device) for a in (case.x, case.h0, case.c0))
-    with torch.no_grad():
-        result = outputs(case.spec, call(forward, case.spec, x, h0, c0))
-    return {name: to_numpy(t) for name, t in result.items()}
 
 
 # TorchScript ---------------------------------------------------------------------------------
@@ -119,7 +111,7 @@ def _scripted(spec: Spec, dtype: torch.dtype, device: str, script: Callable[...,
         return script(scriptable(spec, module))
 
 
-def scripted(case: Case) -> Forward:
+def scripted(case: Example) -> Forward:
     """The case's module compiled by torch.jit.script, its weights loaded into the scripted module.
 
     Scripting a full module takes about half a second, so one scripted module per configuration is
@@ -181,7 +173,7 @@ class Compiled:
 _compiled: dict[tuple[object, ...], Compiled] = {}
 
 
-def compiled(case: Case) -> Compiled:
+def compiled(case: Example) -> Compiled:
     """The case's module under torch.compile, its current weights loaded in place.
 
     Compiling takes seconds and every new input shape recompiles, so compile checks run one fixed
@@ -217,7 +209,7 @@ class FunctionalCall:
         return torch.func.functional_call(self.module, self.params, args)
 
 
-def substituted(case: Case, requires_grad: bool = False) -> tuple[torch.nn.Module, dict[str, Tensor]]:
+def substituted(case: Example, requires_grad: bool = False) -> tuple[torch.nn.Module, dict[str, Tensor]]:
     """A module holding other weights, and the case's weights as tensors to substitute for every one."""
     module = loaded(case, other_values(case.params))
     params = {
@@ -230,14 +222,14 @@ def substituted(case: Case, requires_grad: bool = False) -> tuple[torch.nn.Modul
 # Copies and serialisation --------------------------------------------------------------------
 
 
-def state_dict_round_trip(case: Case) -> torch.nn.Module:
+def state_dict_round_trip(case: Example) -> torch.nn.Module:
     """A freshly built module that held other weights, loaded strictly with a loaded module's state_dict."""
     fresh = loaded(case, other_values(case.params))
     fresh.load_state_dict(loaded(case).state_dict(), strict=True)
     return fresh
 
 
-def deep_copied(case: Case) -> torch.nn.Module:
+def deep_copied(case: Example) -> torch.nn.Module:
     """copy.deepcopy of a loaded module; the original then gets other weights, which the copy must not see."""
     original = loaded(case)
     copied = copy.deepcopy(original)
@@ -245,7 +237,7 @@ def deep_copied(case: Case) -> torch.nn.Module:
     return copied
 
 
-def pickled(case: Case) -> torch.nn.Module:
+def pickled(case: Example) -> torch.nn.Module:
     """The whole module through torch.save and torch.load (weights_only=False: it unpickles the class)."""
     buffer = io.BytesIO()
     torch.save(loaded(case), buffer)
@@ -256,7 +248,7 @@ def pickled(case: Case) -> torch.nn.Module:
 # dtype conversion ----------------------------------------------------------------------------
 
 
-def rounded_case(case: Case, dtype: torch.dtype) -> Case:
+def rounded_case(case: Example, dtype: torch.dtype) -> Example:
     """The case with its parameters and inputs rounded to `dtype`, computed in `dtype`."""
 
     def r(a: np.ndarray | None) -> np.ndarray | None:
@@ -266,7 +258,7 @@ def rounded_case(case: Case, dtype: torch.dtype) -> Case:
     return replace(case, params=params, x=r(case.x), h0=r(case.h0), c0=r(case.c0), dtype=dtype)
 
 
-def converted(case: Case, target: torch.dtype) -> tuple[torch.nn.Module, Case]:
+def converted(case: Example, target: torch.dtype) -> tuple[torch.nn.Module, Example]:
     """A module built in the other floating dtype and converted with .to(target), and the case it must
     compute; `case` is in float64.
 
@@ -285,7 +277,7 @@ def converted(case: Case, target: torch.dtype) -> tuple[torch.nn.Module, Case]:
 # Reassigned and tied parameters --------------------------------------------------------------
 
 
-def reassigned(case: Case, names: list[str]) -> torch.nn.Module:
+def reassigned(case: Example, names: list[str]) -> torch.nn.Module:
     """A module whose parameters `names` are replaced by new Parameters holding the case's values
     (`module.weight_ih_l0 = Parameter(...)`), followed by flatten_parameters(). Before, every
     reassigned parameter held other values."""
@@ -323,7 +315,7 @@ def tied_params(params: Arrays, ties: list[tuple[str, str]]) -> Arrays:
     return tied
 
 
-def tied(case: Case, ties: list[tuple[str, str]]) -> torch.nn.Module:
+def tied(case: Example, ties: list[tuple[str, str]]) -> torch.nn.Module:
     """A module whose parameter `alias` is its parameter `source` (`module.alias = module.source`) for
     every tie, then loaded in place with the case's (tied) values; flatten_parameters() after tying."""
     module = build_module(case.spec, case.dtype, case.device)

@@ -1,4 +1,4 @@
-"""The bridge to torch: build a module for a Spec, load a Case into it, run it."""
+"""The bridge to torch: build a module for a Spec, load an Example into it, run it."""
 
 from __future__ import annotations
 
