@@ -35,8 +35,8 @@ def kernel(request: pytest.FixtureRequest):
     device, dtype, variant = params.get("device"), params.get("dtype"), params.get("variant")
     if device is not None and (reason := devices.unavailable_reason(device)):
         pytest.skip(reason)
-    supported = device is None or not isinstance(dtype, torch.dtype) or variant is None
-    if not supported and (reason := dtypes.unsupported_reason(device, dtype, variant)):
+    probed = isinstance(dtype, torch.dtype) and device is not None and variant is not None
+    if probed and (reason := dtypes.unsupported_reason(str(device), dtype, str(variant))):  # type: ignore[arg-type]
         pytest.skip(reason)
     only = request.node.get_closest_marker("rnn_device_types")
     if only and device is not None and torch.device(device).type not in only.args:

@@ -7,7 +7,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.claims.outputs import DEFAULT_STATE, SHAPES, TF32, VALUES
+from conformance.claims.outputs import DEFAULT_STATE, DTYPE_DEVICE, SHAPES, TF32, VALUES
+from conformance.draw import sizes
 from conformance.draw.example import Example, make_example
 from conformance.draw.strategies import inputs, specs, weights
 from conformance.judge.compare import assert_equal, judge
@@ -71,3 +72,18 @@ def test_omitted_state_is_zero(variant: str, device: str, data: st.DataObject) -
     zeros = run(example.with_zero_state()).outputs
     for name, actual in omitted.items():
         judge(DEFAULT_STATE, variant, example, name, actual, zeros[name], 0.0, "an explicit zero state")
+
+
+@DTYPE_DEVICE.mark
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@DTYPE_DEVICE.each_variant
+@given(data=st.data())
+def test_output_dtype_and_device(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
+    """Drawn at the mode checks' small sizes: where results live does not depend on how large they are."""
+    with sizes.using(sizes.SMALL):
+        example = draw_example(data, variant, dtype, device)
+    placement = run(example).placement
+    assert placement is not None
+    expected, repro = (dtype, torch.device(device)), shapes_snippet(example)
+    for name, actual in placement.items():
+        assert_equal(DTYPE_DEVICE, variant, f"{name}'s dtype and device", actual, expected, example, repro)

@@ -21,7 +21,7 @@ from .spec import Spec
 
 def linear(x: Array, w: Array, b: Array | None) -> Array:
     """W x + b for every row x of a batch."""
-    y = x @ w.T
+    y: Array = x @ w.T
     return y if b is None else y + b
 
 

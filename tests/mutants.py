@@ -351,3 +351,18 @@ def every_other_call_perturbed() -> Iterator[None]:
 
     with kernels(lstm=alternate, gru=alternate, rnn_tanh=alternate, rnn_relu=alternate):
         yield
+
+
+@contextmanager
+def h_n_returned_in_float32() -> Iterator[None]:
+    """Full modules return h_n in float32 whatever their dtype, as a kernel keeping its state in float32 would."""
+
+    def make(real: Kernel) -> Kernel:
+        def kernel(*args):
+            output, h_n, *rest = real(*args)
+            return (output, h_n.float(), *rest)
+
+        return kernel
+
+    with kernels(rnn_tanh=make, rnn_relu=make, gru=make):
+        yield

@@ -41,6 +41,12 @@ def values(variant: str, dtype: torch.dtype = F64) -> dict[str, object]:
 
 KILLS = [
     Kill(
+        mutants.h_n_returned_in_float32,
+        test_values.test_output_dtype_and_device,
+        "GRU.outputs.dtype_device",
+        values("GRU"),
+    ),
+    Kill(
         mutants.gru_update_gate_reversed,
         test_values.test_output_values_tf32,
         "GRU.outputs.values_tf32",

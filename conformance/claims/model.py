@@ -6,7 +6,7 @@ prefixed with each variant it covers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pytest
@@ -21,7 +21,7 @@ class Claim:
     """`<section>.<name>`."""
     doc: str
     """The documented statement, in the documentation's words where it has them."""
-    variants: Sequence[str] = field(default=())
+    variants: Iterable[str] = field(default=())
     """The module variants the claim is checked for."""
     since: str | None = None
     """The first torch version that documents the behaviour, if newer than the suite's floor."""
@@ -50,7 +50,7 @@ class Claim:
     @property
     def each_variant(self) -> pytest.MarkDecorator:
         """Parametrizes a check over the claim's variants."""
-        return pytest.mark.parametrize("variant", self.variants)
+        return pytest.mark.parametrize("variant", list(self.variants))
 
 
 def claim_of(item: pytest.Item) -> Claim | None:

@@ -34,3 +34,10 @@ TF32 = Claim(
     "to within TF32's precision: 10 mantissa bits in the operands of each product.",
     variants=VARIANTS,
 )
+
+DTYPE_DEVICE = Claim(
+    "outputs.dtype_device",
+    "Outputs and states have the module's dtype and live on its device: output, h_n and c_n (h' and c' "
+    "for cells), and a packed output's data.",
+    variants=VARIANTS,
+)

@@ -49,6 +49,8 @@ def gradient_examples(draw: st.DrawFn, variant: str, dtype: torch.dtype, device:
         shape = replace(shape, hx=True)
     example = make_example(spec, shape, draw(weights(), label="weights"), dtype, device)
     if packed:
-        lengths = st.lists(st.integers(1, example.seq_len), min_size=example.batch, max_size=example.batch)
+        batch = shape.batch
+        assert batch is not None
+        lengths = st.lists(st.integers(1, example.seq_len), min_size=batch, max_size=batch)
         example = replace(example, lengths=draw(lengths, label="lengths"))
     return with_upstream(example, draw(SEEDS, label="upstream seed"))

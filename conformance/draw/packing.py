@@ -92,6 +92,7 @@ def longest_first(case: Example) -> tuple[Example, np.ndarray]:
 
     Row k of the reordered case is row order[k] of the original one.
     """
+    assert case.lengths is not None
     order = np.argsort(-np.asarray(case.lengths), kind="stable")
     batch_axis = 0 if case.spec.batch_first else 1
     reordered = replace(

@@ -6,6 +6,8 @@ Kernels switch code paths at size thresholds, so even the default tier reaches s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -41,6 +43,17 @@ def use(name: str) -> None:
 
 def current() -> Tier:
     return _current
+
+
+@contextmanager
+def using(tier: Tier) -> Iterator[None]:
+    """Draw within `tier` inside the block (for claims whose truth does not depend on the sizes)."""
+    global _current
+    saved, _current = _current, tier
+    try:
+        yield
+    finally:
+        _current = saved
 
 
 def capped() -> Tier:

@@ -130,6 +130,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.user_properties.extend(props.items())
         item.user_properties.append(("implementation", impl.name))
         item.add_marker(pytest.mark.filterwarnings(ONEDNN_PROJECTION_WARNING))
+        examples.counting(getattr(item, "obj", None))
         since = props["since"]
         if since and installed < Version(str(since)):
             item.add_marker(pytest.mark.skip(reason=f"documented since torch {since}; this is {torch.__version__}"))

@@ -10,6 +10,7 @@ when the suite's tests are collected, so other projects' Hypothesis settings are
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
@@ -36,7 +37,7 @@ def choose(requested: str | None) -> str:
 def load(requested: str | None, max_examples: int | None = None) -> str:
     """Register and load the chosen profile; return its name."""
     name = choose(requested)
-    options = COMMON | PROFILES[name]
+    options: dict[str, Any] = COMMON | PROFILES[name]
     if max_examples is not None:
         options["max_examples"] = max_examples
     settings.register_profile(f"rnn-conformance-{name}", **options)

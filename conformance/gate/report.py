@@ -85,7 +85,7 @@ def markdown(payload: dict[str, object]) -> str:
     lines = [
         f"# Conformance of torch {payload['torch']}",
         "",
-        f"Implementation: {payload.get('implementation', 'torch.nn')}; devices: {', '.join(payload['devices'])}; "
+        f"Implementation: {payload.get('implementation', 'torch.nn')}; devices: {_joined(payload['devices'])}; "
         f"profile: {payload.get('profile')}.",
         "",
         "| " + " | ".join(head) + " |",
@@ -100,6 +100,10 @@ def markdown(payload: dict[str, object]) -> str:
     lines += ["", "## Claims", ""]
     lines += [f"- `{claim_id}`: {docs[claim_id]}" for claim_id in sorted(docs)]
     return "\n".join(lines) + "\n"
+
+
+def _joined(values: object) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values)
 
 
 def _verdict(counts: Counter) -> str:

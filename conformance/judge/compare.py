@@ -4,6 +4,7 @@ reproducer built from the same Example. Outputs and gradients are judged by one 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 
@@ -23,7 +24,7 @@ def fail(
     example: Example | None = None,
     repro: str | None = None,
     how: str | None = None,
-) -> None:
+) -> NoReturn:
     parts = [f"{claim.id_for(variant)}: {claim.doc}", f"  finding: {finding}"]
     if how:
         parts.append(f"  mode: {how}")
@@ -99,6 +100,6 @@ def judge(
     is_gradient = example.upstream is not None and name in example.compared_gradients
     label = part.label if part else (f"grad {name}" if is_gradient else name)
     if finding := first_difference(label, actual, expected, allowed, source):
-        tolerances = tol if np.isscalar(tol) else (0.0, float(np.max(tol)))
+        tolerances = (0.0, float(np.max(tol))) if isinstance(tol, np.ndarray) else float(tol)
         repro = reproducer.snippet(example, name, expected, tolerances, part.code if part else "{0}")
         fail(claim, variant, finding, example, repro, how)

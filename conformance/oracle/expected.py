@@ -27,12 +27,12 @@ def expected_outputs(
     keep = store or (lambda a: a)
     if spec.is_cell:
         h, c = reference.cell_forward(spec, example.params, example.x, example.h0, example.c0)
-        return {H_NEXT: keep(h), C_NEXT: keep(c)} if spec.has_cell_state else {H_NEXT: keep(h)}
+        return {H_NEXT: keep(h)} if c is None else {H_NEXT: keep(h), C_NEXT: keep(c)}
     output, h_n, c_n = reference.forward(
         spec, example.params, example.x, example.h0, example.c0, example.lengths, dropout_masks, store=keep
     )
     named = {OUTPUT: output, H_N: h_n}
-    if spec.has_cell_state:
+    if c_n is not None:
         named[C_N] = c_n
     return named
 

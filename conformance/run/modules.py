@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -25,6 +27,10 @@ def rounded(a: np.ndarray, dtype: torch.dtype) -> np.ndarray:
     return torch.from_numpy(np.asarray(a, dtype=np.float64)).to(dtype).double().numpy()
 
 
+@overload
+def tensor(a: np.ndarray, dtype: torch.dtype, device: str) -> torch.Tensor: ...
+@overload
+def tensor(a: None, dtype: torch.dtype, device: str) -> None: ...
 def tensor(a: np.ndarray | None, dtype: torch.dtype, device: str) -> torch.Tensor | None:
     return None if a is None else torch.from_numpy(np.asarray(a)).to(device=device, dtype=dtype)
 
@@ -35,12 +41,17 @@ def load(module: torch.nn.Module, params: dict[str, np.ndarray], dtype: torch.dt
             p.copy_(tensor(params[name], dtype, device))
 
 
+@overload
+def to_numpy(t: torch.Tensor) -> np.ndarray: ...
+@overload
+def to_numpy(t: None) -> None: ...
 def to_numpy(t: torch.Tensor | None) -> np.ndarray | None:
     return None if t is None else t.detach().to("cpu", torch.float64).numpy()
 
 
-def call(module: torch.nn.Module, spec: Spec, x, h0=None, c0=None):
+def call(module: Callable[..., Any], spec: Spec, x: object, h0: object = None, c0: object = None) -> Any:
     """module(x, hx) with hx in the form the module documents: h0, or (h0, c0) for LSTM."""
+    hx: object
     if spec.has_cell_state:
         hx = None if h0 is None else (h0, c0)
     else:
@@ -48,8 +59,8 @@ def call(module: torch.nn.Module, spec: Spec, x, h0=None, c0=None):
     return module(x) if hx is None else module(x, hx)
 
 
-def outputs(spec: Spec, result) -> dict[str, torch.Tensor]:
-    """Name the parts of a forward result as the documentation does."""
+def outputs(spec: Spec, result: Any) -> dict[str, Any]:
+    """Name the parts of a forward result as the documentation does (the output may be packed)."""
     if spec.is_cell:
         return {"h'": result[0], "c'": result[1]} if spec.has_cell_state else {"h'": result}
     output, hidden = result

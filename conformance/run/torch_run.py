@@ -28,6 +28,8 @@ class Result:
     """The gradients of the input, the given state and every parameter, when upstream ones were given."""
     packed: tuple[PackedSequence, PackedSequence] | None = None
     """The packed input and the packed output, as torch had them."""
+    placement: dict[str, tuple[torch.dtype, torch.device]] | None = None
+    """The dtype and device of each output tensor as torch returned it (a packed output's data)."""
 
 
 def module_for(example: Example) -> torch.nn.Module:
@@ -88,18 +90,24 @@ def run(
             assert isinstance(forward, torch.nn.Module)
             parameters = dict(forward.named_parameters())
         leaves |= parameters
+    assert x is not None
     source: object = x if example.lengths is None else pack(example, x)
     if example.train_seed is not None:
         seed_generators(example.device, example.train_seed)
     with torch.set_grad_enabled(backward):
         named = outputs(example.spec, call(forward, example.spec, source, h0, c0))
+    placement = {
+        name: (data.dtype, data.device)
+        for name, t in named.items()
+        for data in [t.data if isinstance(t, PackedSequence) else t]
+    }
     packed = None
     if isinstance(source, PackedSequence):
         packed = (source, named.pop(OUTPUT))
         if pad:
             named[OUTPUT] = pad_packed_sequence(packed[1], example.spec.batch_first, total_length=example.seq_len)[0]
     gradients = _gradients(example, named, leaves) if backward else None
-    return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed)
+    return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, placement)
 
 
 def _gradients(example: Example, named: dict[str, torch.Tensor], leaves: dict[str, torch.Tensor]) -> Arrays:
