@@ -1,26 +1,28 @@
 """Beyond eager mode: the same values under TorchScript, torch.compile, functional_call, copies,
 serialisation, dtype conversion, reassigned and tied parameters.
 
-Every check compares with the reference, as test_values does, after putting the module into its
-mode (conformance/modes.py). A mode that raises is a failure of its claim; a mode that the installed
-torch does not offer at all (no torch.jit.script or torch.compile, no dynamo setting allow_rnn, or
-dynamo refusing to trace the module) is skipped with the reason.
+Every mode is a row of ROWS: its claims, how its examples are drawn and how the module is put into
+the mode (run/modes.py). Two generic checks run every row: its outputs, and its gradients where
+the row has a gradient claim, each compared with the reference through run() and judge(). A mode
+that raises is a failure of its claim; a mode that the installed torch does not offer at all (no
+torch.jit.script or torch.compile, no dynamo setting allow_rnn, or dynamo refusing to trace the
+module) is skipped with the reason.
 
 Sizes. These claims are about how weights reach the kernels, not about the kernels' arithmetic, so
-the drawn configurations are capped small (CAPS). TorchScript and torch.compile take seconds to
-compile a module, so their checks run one fixed configuration per variant (SCRIPT_SPECS,
-COMPILE_SPECS) whose compiled module is kept and reloaded with each example's weights; compile
-checks also keep one input shape (COMPILE_INPUTS) and carry the marker `rnn_slow_compile`.
+the drawn configurations are capped small (sizes.SMALL). TorchScript and torch.compile take seconds
+to compile a module, so their rows run one fixed configuration per variant (SCRIPT_SPECS,
+COMPILE_SPECS) whose compiled module is kept and reloaded with each example's weights; the compile
+row also keeps one input shape (COMPILE_INPUTS), and its checks (test_compile_*) carry the marker
+`rnn_slow_compile`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pytest
 import torch
 from hypothesis import given
@@ -41,62 +43,42 @@ from conformance.claims.modes import (
     TO_DTYPE,
 )
 from conformance.draw.example import Example, make_example, with_upstream
+from conformance.draw.sizes import SMALL
 from conformance.draw.strategies import Inputs, Weights
-from conformance.gate import examples
 from conformance.judge.compare import ConformanceError, fail, judge
-from conformance.oracle.expected import expected_gradients, expected_outputs
+from conformance.oracle.expected import expected
 from conformance.oracle.tolerances import forward_tolerance, gradient_tolerance
 from conformance.run import modes
+from conformance.run.modes import Call
 from conformance.run.torch_run import run
 from conformance.variants import VARIANTS
 from reference import Spec, parameter_table
 
 F64, F32 = torch.float64, torch.float32
-Arrays = dict[str, np.ndarray]
 
+# Configurations ------------------------------------------------------------------------------
 
-# Sizes -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Caps:
-    """How large the configurations and inputs of the mode checks get."""
-
-    seq_len: int = 5
-    batch: int = 3
-    hidden: int = 6
-    input: int = 6
-    layers: int = 2
-    steps: int = 16
-    """Cap on seq_len * num_layers * directions."""
-
-
-CAPS = Caps()
 SCALES = [0.5, 1.0, 4.0]
 """Weight scales (strategies.Weights); torch's own initialisation is left to test_values."""
-
-
 FLAGS = ("bias", "bidirectional", "batch_first", "batched", "hx")
 """Drawn together as the bits of one integer, which shrinks towards all of them off."""
 SEED = st.integers(0, 2**32 - 1)
 SIZES = st.tuples(
-    st.integers(1, CAPS.input),
-    st.integers(1, CAPS.hidden),
-    st.integers(1, CAPS.layers),
-    st.integers(1, CAPS.hidden - 1),
+    st.integers(1, SMALL.input),
+    st.integers(1, SMALL.hidden),
+    st.integers(1, SMALL.layers),
+    st.integers(1, SMALL.hidden - 1),
     st.sampled_from([0.0, 0.5, 1.0]),
 )
 """input_size, hidden_size, num_layers, proj_size (kept below hidden_size) and dropout."""
 RUNS = st.tuples(
-    st.integers(1, CAPS.seq_len),
-    st.integers(1, CAPS.batch),
+    st.integers(1, SMALL.seq_len),
+    st.integers(1, SMALL.batch),
     st.integers(0, 2 ** len(FLAGS) - 1),
     SEED,
     st.sampled_from(SCALES),
 )
 """seq_len, batch, the FLAGS, one seed (the inputs'; the weights' is the next one) and the weights' scale."""
-
-
 SEED_AND_SCALE = st.tuples(SEED, st.sampled_from(SCALES))
 SUBSET = st.integers(0, 2**32 - 1)
 """A subset of up to 32 things, as bits; it shrinks towards the first thing alone."""
@@ -118,7 +100,7 @@ def _run(spec: Spec, run: tuple[int, int, int, int, float]) -> tuple[Inputs, Wei
     if spec.is_cell:
         seq_len = 1
     else:
-        seq_len = min(seq_len, max(1, CAPS.steps // (spec.num_layers * spec.directions)))
+        seq_len = min(seq_len, max(1, SMALL.steps // (spec.num_layers * spec.directions)))
     inputs = Inputs(seq_len, batch if on["batched"] else None, on["hx"], seed)
     return inputs, Weights((seed + 1) % 2**32, scale)
 
@@ -146,7 +128,7 @@ def _configuration(variant: str, drawn: tuple[tuple, tuple]) -> tuple[Spec, Inpu
 
 @functools.cache
 def configurations(variant: str) -> st.SearchStrategy[tuple[Spec, Inputs, Weights]]:
-    """Every constructor argument, the input's shape and the weights, within CAPS, in one draw.
+    """Every constructor argument, the input's shape and the weights, within SMALL, in one draw.
 
     The strategy is built once per variant and draws few values (the FLAGS as one integer, one
     seed): the mode checks run many small examples, where building strategies per example (as
@@ -155,13 +137,16 @@ def configurations(variant: str) -> st.SearchStrategy[tuple[Spec, Inputs, Weight
     return st.tuples(SIZES, RUNS).map(functools.partial(_configuration, variant))
 
 
-def small_configuration(data: st.DataObject, variant: str) -> tuple[Spec, Inputs, Weights]:
-    examples.note()
-    return data.draw(configurations(variant), label="spec, inputs, weights")
-
-
 def small_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
-    return make_example(*small_configuration(data, variant), dtype, device)
+    return make_example(*data.draw(configurations(variant), label="spec, inputs, weights"), dtype, device)
+
+
+def tieable_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
+    """A small example with two parameters of one role and shape, at least: biases if nothing else."""
+    spec, shape, weights = data.draw(configurations(variant), label="spec, inputs, weights")
+    if not modes.tie_candidates(parameter_table(spec)):
+        spec = spec.with_(bias=True)
+    return make_example(spec, shape, weights, dtype, device)
 
 
 def fixed_spec(variant: str, **arguments: object) -> Spec:
@@ -180,26 +165,131 @@ SCRIPT_SPECS = {v: fixed_spec(v, bidirectional=True, batch_first=False, bias=Fal
 """What is scripted: bidirectional, two layers, no biases, dropout 0.5 (off: modules are in eval mode)."""
 COMPILE_SPECS = {v: fixed_spec(v, bidirectional=True, batch_first=True, bias=True) for v in VARIANTS}
 """What is compiled: bidirectional, two layers, batch_first, with biases."""
-COMPILE_INPUTS = {"seq_len": 5, "batch": 2, "hx": True}
+COMPILE_INPUTS = Inputs(seq_len=5, batch=2, hx=True, seed=0)
 """The one input shape compiled: a batch of 2 sequences of 5 steps, h_0 (and c_0) given."""
 
 
-def script_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
-    """SCRIPT_SPECS[variant] with drawn inputs (of any shape within CAPS) and weights."""
-    examples.note()
+def script_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
+    """SCRIPT_SPECS[variant] with drawn inputs (of any shape within SMALL) and weights."""
     spec = SCRIPT_SPECS[variant]
     return make_example(spec, *_run(spec, data.draw(RUNS, label="inputs, weights")), dtype, device)
 
 
-def compile_case(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
+def compile_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
     """COMPILE_SPECS[variant] on COMPILE_INPUTS with drawn values and weights."""
-    examples.note()
     seed, scale = data.draw(SEED_AND_SCALE, label="seed, weights' scale")
-    shape = Inputs(**COMPILE_INPUTS, seed=seed)
+    shape = replace(COMPILE_INPUTS, seed=seed)
     return make_example(COMPILE_SPECS[variant], shape, Weights((seed + 1) % 2**32, scale), dtype, device)
 
 
-# Comparisons -------------------------------------------------------------------------------
+# Modes ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A drawn example in a row's mode, before torch runs: the example (without upstream gradients
+    yet), what the mode drew besides it, and the build that puts a module into the mode."""
+
+    example: Example
+    build: Callable[[Example], Call]
+    drawn: str = ""
+
+
+Draw = Callable[[st.DataObject, str, torch.dtype, str], Example]
+Stage = Callable[[st.DataObject, Example], Staged]
+
+
+def plain(build: Callable[[Example], Call]) -> Stage:
+    """The stage of a mode that draws nothing of its own."""
+    return lambda data, example: Staged(example, build)
+
+
+def to_dtype(data: st.DataObject, example: Example) -> Staged:
+    """Converted into float64 or float32, drawn; the module is built in the other dtype."""
+    target = data.draw(TARGETS, label="converted to")
+    source = F32 if target == F64 else F64
+    drawn = f"built in {source}, .to({target})" + (", then loaded" if target == F64 else " after loading")
+    return Staged(example, functools.partial(modes.converted, target=target), drawn)
+
+
+def reassigned(data: st.DataObject, example: Example) -> Staged:
+    names = subset(list(example.params), data.draw(SUBSET, label="reassigned parameters, as bits"))
+    return Staged(example, functools.partial(modes.reassigned, names=names), ", ".join(names))
+
+
+def tied(data: st.DataObject, example: Example) -> Staged:
+    pairs = modes.tie_candidates(parameter_table(example.spec))
+    ties = subset(pairs, data.draw(SUBSET, label="ties, as bits"))
+    example = replace(example, params=modes.tied_params(example.params, ties))
+    drawn = ", ".join(f"{alias} = {source}" for alias, source in ties)
+    return Staged(example, functools.partial(modes.tied, ties=ties), drawn)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A mode: its claims, how its examples are drawn and put into the mode, and how it is described."""
+
+    values: Claim
+    how: str
+    """The mode, as a failure names it."""
+    draw: Draw
+    stage: Stage
+    gradients: Claim | None = None
+    dtypes: Sequence[torch.dtype | None] = (F64,)
+    """None: the row has no dtype of its own (its stage draws it)."""
+    gradient_dtypes: Sequence[torch.dtype] = (F64,)
+    slow: bool = False
+    """Its checks are the compile group (marker rnn_slow_compile), left out unless asked for."""
+    afterwards: Callable[[Call], Call] | None = None
+    """A second call the values check runs after the mode's own, made from it."""
+
+    @property
+    def name(self) -> str:
+        return self.values.mode
+
+
+ROWS = [
+    Row(
+        SCRIPT, "torch.jit.script (a full module called from a scripted module)", script_example, plain(modes.scripted)
+    ),
+    Row(
+        COMPILE,
+        "torch.compile(module, fullgraph=True)",
+        compile_example,
+        plain(modes.compiled),
+        gradients=COMPILE_GRADIENTS,
+        dtypes=(F64, F32),
+        slow=True,
+    ),
+    Row(
+        FUNCTIONAL,
+        "torch.func.functional_call(module, params, args), the module holding the negated weights",
+        small_example,
+        plain(modes.functional),
+        gradients=FUNCTIONAL_GRADIENTS,
+        afterwards=modes.module_itself,
+    ),
+    Row(
+        STATE_DICT,
+        "load_state_dict(state_dict) into a module holding the negated weights",
+        small_example,
+        plain(modes.state_dict_round_trip),
+    ),
+    Row(
+        DEEPCOPY,
+        "copy.deepcopy(module), the original then loaded with the negated weights",
+        small_example,
+        plain(modes.deep_copied),
+    ),
+    Row(PICKLE, "torch.save(module) and torch.load(weights_only=False)", small_example, plain(modes.pickled)),
+    Row(TO_DTYPE, "module.to(dtype)", small_example, to_dtype, dtypes=(None,)),
+    Row(FLATTEN, "flatten_parameters() after reassigning new Parameters", small_example, reassigned),
+    Row(TIED, "tied parameters", tieable_example, tied),
+]
+BY_CLAIM = {claim: row for row in ROWS for claim in (row.values, row.gradients) if claim is not None}
+
+
+# Generic checks ------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -215,209 +305,91 @@ def mode_failures(claim: Claim, variant: str, what: str, case: Example) -> Itera
         fail(claim, variant, f"{what} raised {modes.first_line(exc)}", case)
 
 
-def assert_outputs(claim: Claim, variant: str, how: str, actual: Arrays, example: Example) -> None:
-    """Every output equals the reference's for the example, within the forward tolerance."""
+def staged(row: Row, data: st.DataObject, variant: str, dtype: torch.dtype | None, device: str) -> Staged:
+    example = row.draw(data, variant, dtype or F64, device)
+    return row.stage(data, replace(example, mode=row.name))
+
+
+def described(row: Row, drawn: str, call: Call | None = None) -> str:
+    """The row's mode, what its stage drew and what the call adds, for failures (judge's `how`)."""
+    how = f"{row.how}: {drawn}" if drawn else row.how
+    return f"{how}, {call.how}" if call and call.how else how
+
+
+def judged_call(claim: Claim, variant: str, how: str, call: Call) -> None:
+    """run() on the call, every output (and gradient, given upstream ones) judged against the reference."""
+    example = call.example
+    with mode_failures(claim, variant, how, example):
+        result = run(example, call.forward, call.parameters)
+    reference = expected(example)
     tol = forward_tolerance(example.spec, example.seq_len, example.dtype)
-    for name, expected in expected_outputs(example).items():
-        judge(claim, variant, example, name, actual[name], expected, tol, how=how)
+    for name, value in reference.outputs.items():
+        judge(claim, variant, example, name, result.outputs[name], value, tol, how=how)
+    if reference.gradients is not None:
+        assert result.gradients is not None
+        tol = gradient_tolerance(example.spec, example.seq_len, example.dtype)
+        for name in example.compared_gradients:
+            judge(claim, variant, example, name, result.gradients[name], reference.gradients[name], tol, how=how)
 
 
-def check_mode(claim: Claim, variant: str, how: str, case: Example, forward: Callable[[], modes.Forward]) -> None:
-    """forward() (the module put into its mode, `how`) run on the case gives the reference's outputs."""
-    with mode_failures(claim, variant, how, case):
-        actual = run(case, forward()).outputs
-    assert_outputs(claim, variant, how, actual, case)
+def check_values(row: Row, variant: str, dtype: torch.dtype | None, device: str, data: st.DataObject) -> None:
+    stage = staged(row, data, variant, dtype, device)
+    how = described(row, stage.drawn)
+    with mode_failures(row.values, variant, how, stage.example):
+        call = stage.build(stage.example)
+    judged_call(row.values, variant, how, call)
+    if row.afterwards:
+        then = row.afterwards(call)
+        judged_call(row.values, variant, described(row, stage.drawn, then), then)
 
 
-# Gradients ---------------------------------------------------------------------------------
+def check_gradients(row: Row, variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
+    assert row.gradients is not None
+    stage = staged(row, data, variant, dtype, device)
+    example = with_upstream(stage.example, data.draw(SEED, label="upstream seed"))
+    how = "backward through " + described(row, stage.drawn)
+    with mode_failures(row.gradients, variant, how, example):
+        call = stage.build(example)
+    judged_call(row.gradients, variant, how, call)
 
 
-def assert_gradients(claim: Claim, variant: str, how: str, example: Example, actual: Arrays) -> None:
-    """Every gradient equals the reference's within the gradient tolerance."""
-    expected = expected_gradients(example)
-    tol = gradient_tolerance(example.spec, example.seq_len, example.dtype)
-    for name in example.compared_gradients:
-        judge(claim, variant, example, name, actual[name], expected[name], tol, how=how)
+def cases(rows: Sequence[Row], gradients: bool) -> list[object]:
+    """(row, variant, dtype) for every variant and dtype of each row's values (or gradient) claim."""
+    params: list[object] = []
+    for row in rows:
+        claim = row.gradients if gradients else row.values
+        if claim is None:
+            continue
+        marks = [claim.mark, *([pytest.mark.rnn_slow_compile] if row.slow else [])]
+        for variant in claim.variants:
+            for dtype in row.gradient_dtypes if gradients else row.dtypes:
+                name = "-".join([row.name, variant, *([str(dtype)] if dtype else [])])
+                params.append(pytest.param(row, variant, dtype, id=name, marks=marks))
+    return params
 
 
-# TorchScript -------------------------------------------------------------------------------
+def generic(name: str, body: Callable[..., None], rows: Sequence[Row], gradients: bool) -> Callable[..., None]:
+    """A check named `name` that runs `body` on every row, variant and dtype (cases)."""
+
+    @pytest.mark.parametrize(("row", "variant", "dtype"), cases(rows, gradients))
+    @given(data=st.data())
+    def check(row: Row, variant: str, dtype: torch.dtype | None, device: str, data: st.DataObject) -> None:
+        body(row, variant, dtype, device, data)
+
+    check.__name__ = check.__qualname__ = name
+    return check
 
 
-@SCRIPT.mark
-@pytest.mark.parametrize("mode", ["script"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@SCRIPT.each_variant
-@given(data=st.data())
-def test_script_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = script_case(data, variant, dtype, device)
-    how = "torch.jit.script" + ("" if case.spec.is_cell else " of a module calling it")
-    check_mode(SCRIPT, variant, how, case, lambda: modes.scripted(case))
+QUICK, SLOW = [row for row in ROWS if not row.slow], [row for row in ROWS if row.slow]
+test_mode_values = generic("test_mode_values", check_values, QUICK, gradients=False)
+test_mode_gradients = generic("test_mode_gradients", check_gradients, QUICK, gradients=True)
+test_compile_values = generic("test_compile_values", check_values, SLOW, gradients=False)
+test_compile_gradients = generic("test_compile_gradients", check_gradients, SLOW, gradients=True)
 
 
-# torch.compile -----------------------------------------------------------------------------
-
-
-@pytest.mark.rnn_slow_compile
-@COMPILE.mark
-@pytest.mark.parametrize("mode", ["compile"])
-@pytest.mark.parametrize("dtype", [F64, F32], ids=str)
-@COMPILE.each_variant
-@given(data=st.data())
-def test_compile_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = compile_case(data, variant, dtype, device)
-    check_mode(COMPILE, variant, "torch.compile(module, fullgraph=True)", case, lambda: modes.compiled(case))
-
-
-@pytest.mark.rnn_slow_compile
-@COMPILE_GRADIENTS.mark
-@pytest.mark.parametrize("mode", ["compile"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@COMPILE_GRADIENTS.each_variant
-@given(data=st.data())
-def test_compile_gradients(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = compile_case(data, variant, dtype, device)
-    case = with_upstream(case, data.draw(SEED, label="upstream seed"))
-    how = "backward through torch.compile(module, fullgraph=True)"
-    with mode_failures(COMPILE_GRADIENTS, variant, how, case):
-        runner = modes.compiled(case)
-        params = dict(runner.module.named_parameters())
-        for p in params.values():
-            p.grad = None
-        gradients = run(case, runner, params).gradients
-    assert gradients is not None
-    assert_gradients(COMPILE_GRADIENTS, variant, how, case, gradients)
-
-
-# torch.func.functional_call ----------------------------------------------------------------
-
-
-@FUNCTIONAL.mark
-@pytest.mark.parametrize("mode", ["functional"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@FUNCTIONAL.each_variant
-@given(data=st.data())
-def test_functional_call_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = small_example(data, variant, dtype, device)
-    how = "torch.func.functional_call(module, params, args), the module holding the negated weights"
-    with mode_failures(FUNCTIONAL, variant, how, case):
-        module, params = modes.substituted(case)
-        before = run(case, module).outputs
-        actual = run(case, modes.FunctionalCall(module, params)).outputs
-        after = run(case, module).outputs
-    assert_outputs(FUNCTIONAL, variant, how, actual, case)
-    for name, value in after.items():
-        if not np.array_equal(value, before[name]):
-            finding = (
-                f"after functional_call the module's own {name} is {value.tolist()!r}, before it "
-                f"{before[name].tolist()!r}: the module no longer computes with its own parameters"
-            )
-            fail(FUNCTIONAL, variant, finding, case)
-
-
-@FUNCTIONAL_GRADIENTS.mark
-@pytest.mark.parametrize("mode", ["functional"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@FUNCTIONAL_GRADIENTS.each_variant
-@given(data=st.data())
-def test_functional_call_gradients(
-    variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
-) -> None:
-    case = small_example(data, variant, dtype, device)
-    case = with_upstream(case, data.draw(SEED, label="upstream seed"))
-    how = "backward through torch.func.functional_call(module, params, args)"
-    with mode_failures(FUNCTIONAL_GRADIENTS, variant, how, case):
-        module, params = modes.substituted(case, requires_grad=True)
-        gradients = run(case, modes.FunctionalCall(module, params), params).gradients
-    assert gradients is not None
-    assert_gradients(FUNCTIONAL_GRADIENTS, variant, how, case, gradients)
-
-
-# Copies and serialisation ------------------------------------------------------------------
-
-
-@STATE_DICT.mark
-@pytest.mark.parametrize("mode", ["state_dict"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@STATE_DICT.each_variant
-@given(data=st.data())
-def test_state_dict_round_trip_values(
-    variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
-) -> None:
-    case = small_example(data, variant, dtype, device)
-    how = "load_state_dict(module.state_dict()) into a fresh module holding the negated weights"
-    check_mode(STATE_DICT, variant, how, case, lambda: modes.state_dict_round_trip(case))
-
-
-@DEEPCOPY.mark
-@pytest.mark.parametrize("mode", ["deepcopy"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@DEEPCOPY.each_variant
-@given(data=st.data())
-def test_deepcopy_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = small_example(data, variant, dtype, device)
-    how = "copy.deepcopy(module), the original then loaded with the negated weights"
-    check_mode(DEEPCOPY, variant, how, case, lambda: modes.deep_copied(case))
-
-
-@PICKLE.mark
-@pytest.mark.parametrize("mode", ["pickle"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@PICKLE.each_variant
-@given(data=st.data())
-def test_pickle_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    case = small_example(data, variant, dtype, device)
-    how = "torch.save(module) and torch.load(weights_only=False)"
-    check_mode(PICKLE, variant, how, case, lambda: modes.pickled(case))
-
-
-# dtype conversion --------------------------------------------------------------------------
-
-
-@TO_DTYPE.mark
-@pytest.mark.parametrize("mode", ["to_dtype"])
-@TO_DTYPE.each_variant
-@given(data=st.data())
-def test_to_dtype_values(variant: str, mode: str, device: str, data: st.DataObject) -> None:
-    """Both directions, float32 to float64 and back, are drawn: the check has no single dtype."""
-    case = small_example(data, variant, F64, device)
-    target = data.draw(TARGETS, label="converted to")
-    source = F32 if target == F64 else F64
-    how = f"built in {source}, .to({target})" + (", then loaded" if target == F64 else " after loading")
-    with mode_failures(TO_DTYPE, variant, how, case):
-        module, computes = modes.converted(case, target)
-        actual = run(computes, module).outputs
-    assert_outputs(TO_DTYPE, variant, how, actual, computes)
-
-
-# Reassigned and tied parameters ------------------------------------------------------------
-
-
-@FLATTEN.mark
-@pytest.mark.parametrize("mode", ["flatten_after_assign"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@FLATTEN.each_variant
-@given(data=st.data())
-def test_flatten_after_assign_values(
-    variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject
-) -> None:
-    case = small_example(data, variant, dtype, device)
-    names = subset(list(case.params), data.draw(SUBSET, label="reassigned parameters, as bits"))
-    how = f"{', '.join(names)} reassigned as new Parameters, then flatten_parameters()"
-    check_mode(FLATTEN, variant, how, case, lambda: modes.reassigned(case, names))
-
-
-@TIED.mark
-@pytest.mark.parametrize("mode", ["tied_weights"])
-@pytest.mark.parametrize("dtype", [F64], ids=str)
-@TIED.each_variant
-@given(data=st.data())
-def test_tied_weights_values(variant: str, dtype: torch.dtype, mode: str, device: str, data: st.DataObject) -> None:
-    spec, shape, weight = small_configuration(data, variant)
-    if not modes.tie_candidates(parameter_table(spec)):
-        spec = spec.with_(bias=True)  # bias_hh can always be tied to bias_ih
-    case = make_example(spec, shape, weight, dtype, device)
-    pairs = modes.tie_candidates(parameter_table(spec))
-    ties = subset(pairs, data.draw(SUBSET, label="ties, as bits"))
-    case = replace(case, params=modes.tied_params(case.params, ties))
-    how = "tied " + ", ".join(f"{alias} = {source}" for alias, source in ties)
-    check_mode(TIED, variant, how, case, lambda: modes.tied(case, ties))
+def check_for(claim: Claim) -> Callable[..., None]:
+    """The check that runs `claim` (the meta-suite runs it with mutants); its row is BY_CLAIM[claim]."""
+    row = BY_CLAIM[claim]
+    if claim is row.gradients:
+        return test_compile_gradients if row.slow else test_mode_gradients
+    return test_compile_values if row.slow else test_mode_values

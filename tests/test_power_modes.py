@@ -1,16 +1,22 @@
 """The power of the mode checks: each fails on a torch that breaks the mode it guards.
 
-As tests/test_power.py: every row runs one check of conformance/test_modes.py exactly as the suite
-runs it, with a mutant of tests/mutants_modes.py applied, and expects a ConformanceError naming the
-claim. The compile kills replace torch.compile, so they compile nothing and need no marker.
+As tests/test_power.py: every row runs the generic check of conformance/test_modes.py that runs
+its claim, exactly as the suite runs it, with a mutant of tests/mutants_modes.py applied, and
+expects a ConformanceError naming the claim. The compile kills replace torch.compile, so they
+compile nothing and need no marker.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pytest
 import torch
 
 from conformance import test_modes
+from conformance.claims import Claim
+from conformance.claims import modes as claims
 from conformance.judge.compare import ConformanceError
 
 from . import mutants_modes as mutants
@@ -19,103 +25,30 @@ from .test_power import Kill, as_run_here
 F64, F32 = torch.float64, torch.float32
 
 
-def run(variant: str, mode: str, dtype: torch.dtype | None = F64) -> dict[str, object]:
-    """The parameters of a mode check; `dtype` None for the checks that draw it."""
-    params: dict[str, object] = {"variant": variant, "mode": mode, "device": "cpu"}
-    return params if dtype is None else params | {"dtype": dtype}
+def kill(
+    mutant: Callable[[], AbstractContextManager[None]], claim: Claim, variant: str, dtype: torch.dtype | None = F64
+) -> Kill:
+    """The mutant, run on the check of `claim`'s row for `variant` in `dtype` (None for a row without one)."""
+    params = {"row": test_modes.BY_CLAIM[claim], "variant": variant, "dtype": dtype, "device": "cpu"}
+    return Kill(mutant, test_modes.check_for(claim), claim.id_for(variant), params)
 
 
 KILLS = [
-    Kill(
-        mutants.scripted_outputs_drift,
-        test_modes.test_script_values,
-        "LSTM.modes.script.values",
-        run("LSTM", "script"),
-    ),
-    Kill(
-        mutants.scripted_outputs_drift,
-        test_modes.test_script_values,
-        "GRUCell.modes.script.values",
-        run("GRUCell", "script"),
-    ),
-    Kill(
-        mutants.compiled_outputs_drift,
-        test_modes.test_compile_values,
-        "GRU.modes.compile.values",
-        run("GRU", "compile", F32),
-    ),
-    Kill(
-        mutants.compiled_weights_frozen,
-        test_modes.test_compile_values,
-        "LSTM_PROJ.modes.compile.values",
-        run("LSTM_PROJ", "compile"),
-    ),
-    Kill(
-        mutants.compiled_outputs_drift,
-        test_modes.test_compile_gradients,
-        "RNN_TANH.modes.compile.gradients",
-        run("RNN_TANH", "compile"),
-    ),
-    Kill(
-        mutants.functional_call_reads_stale_weights,
-        test_modes.test_functional_call_values,
-        "LSTM.modes.functional.values",
-        run("LSTM", "functional"),
-    ),
-    Kill(
-        mutants.functional_call_reads_stale_weights,
-        test_modes.test_functional_call_gradients,
-        "GRU.modes.functional.gradients",
-        run("GRU", "functional"),
-    ),
-    Kill(
-        mutants.state_dict_load_skips_a_key,
-        test_modes.test_state_dict_round_trip_values,
-        "RNN_RELU.modes.state_dict.values",
-        run("RNN_RELU", "state_dict"),
-    ),
-    Kill(
-        mutants.state_dict_load_skips_a_key,
-        test_modes.test_state_dict_round_trip_values,
-        "LSTMCell.modes.state_dict.values",
-        run("LSTMCell", "state_dict"),
-    ),
-    Kill(
-        mutants.unpickled_flat_weights_out_of_sync,
-        test_modes.test_pickle_values,
-        "LSTM_PROJ.modes.pickle.values",
-        run("LSTM_PROJ", "pickle"),
-    ),
-    Kill(
-        mutants.unpickled_flat_weights_out_of_sync,
-        test_modes.test_deepcopy_values,
-        "GRU.modes.deepcopy.values",
-        run("GRU", "deepcopy"),
-    ),
-    Kill(
-        mutants.deepcopy_shares_parameters,
-        test_modes.test_deepcopy_values,
-        "RNNCell_TANH.modes.deepcopy.values",
-        run("RNNCell_TANH", "deepcopy"),
-    ),
-    Kill(
-        mutants.conversion_leaves_a_flat_weight_behind,
-        test_modes.test_to_dtype_values,
-        "LSTM.modes.to_dtype.values",
-        run("LSTM", "to_dtype", None),
-    ),
-    Kill(
-        mutants.reassigned_parameter_ignored,
-        test_modes.test_flatten_after_assign_values,
-        "GRU.modes.flatten_after_assign.values",
-        run("GRU", "flatten_after_assign"),
-    ),
-    Kill(
-        mutants.tied_parameter_copied,
-        test_modes.test_tied_weights_values,
-        "RNN_TANH.modes.tied_weights.values",
-        run("RNN_TANH", "tied_weights"),
-    ),
+    kill(mutants.scripted_outputs_drift, claims.SCRIPT, "LSTM"),
+    kill(mutants.scripted_outputs_drift, claims.SCRIPT, "GRUCell"),
+    kill(mutants.compiled_outputs_drift, claims.COMPILE, "GRU", F32),
+    kill(mutants.compiled_weights_frozen, claims.COMPILE, "LSTM_PROJ"),
+    kill(mutants.compiled_outputs_drift, claims.COMPILE_GRADIENTS, "RNN_TANH"),
+    kill(mutants.functional_call_reads_stale_weights, claims.FUNCTIONAL, "LSTM"),
+    kill(mutants.functional_call_reads_stale_weights, claims.FUNCTIONAL_GRADIENTS, "GRU"),
+    kill(mutants.state_dict_load_skips_a_key, claims.STATE_DICT, "RNN_RELU"),
+    kill(mutants.state_dict_load_skips_a_key, claims.STATE_DICT, "LSTMCell"),
+    kill(mutants.unpickled_flat_weights_out_of_sync, claims.PICKLE, "LSTM_PROJ"),
+    kill(mutants.unpickled_flat_weights_out_of_sync, claims.DEEPCOPY, "GRU"),
+    kill(mutants.deepcopy_shares_parameters, claims.DEEPCOPY, "RNNCell_TANH"),
+    kill(mutants.conversion_leaves_a_flat_weight_behind, claims.TO_DTYPE, "LSTM", None),
+    kill(mutants.reassigned_parameter_ignored, claims.FLATTEN, "GRU"),
+    kill(mutants.tied_parameter_copied, claims.TIED, "RNN_TANH"),
 ]
 
 

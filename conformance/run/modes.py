@@ -1,9 +1,10 @@
-"""Ways of running a module besides calling it eagerly, each a small function from a loaded Example.
+"""Ways of running a module besides calling it eagerly, each a small function from an Example.
 
-Every mode returns a `Forward`: something called like the module, forward(x) or forward(x, hx),
-that must compute what the reference computes for the case's parameters. The module a mode starts
-from usually holds other weights first (`other_values`), so a mode that runs with stale weights
-cannot pass by accident.
+Every mode returns a `Call`: a `Forward`, something called like the module, forward(x) or
+forward(x, hx), that must compute what the reference computes for the example the Call names, and
+the tensors to differentiate when they are not the module's own parameters. The module a mode
+starts from usually holds other weights first (`other_values`), so a mode that runs with stale
+weights cannot pass by accident.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import io
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from typing import Any, Optional, Tuple  # noqa: UP035 (TorchScript before 2.1 reads only typing generics)
+from dataclasses import dataclass, replace
+from typing import Any, Optional, Tuple, cast  # noqa: UP035 (TorchScript before 2.1 reads only typing generics)
 
 import numpy as np
 import torch
@@ -31,6 +32,18 @@ Arrays = dict[str, np.ndarray]
 
 class ModeUnsupported(Exception):
     """The installed torch cannot put this module into the mode at all; the check is skipped."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """What run() is handed: the forward, the example it must compute and the leaves to differentiate."""
+
+    forward: Forward
+    example: Example
+    parameters: dict[str, Tensor] | None = None
+    """None: the forward is a module, differentiated for its own parameters."""
+    how: str = ""
+    """What this call adds to its mode's description, where it is not the mode's main call."""
 
 
 # Weights -------------------------------------------------------------------------------------
@@ -111,7 +124,7 @@ def _scripted(spec: Spec, dtype: torch.dtype, device: str, script: Callable[...,
         return script(scriptable(spec, module))
 
 
-def scripted(case: Example) -> Forward:
+def scripted(case: Example) -> Call:
     """The case's module compiled by torch.jit.script, its weights loaded into the scripted module.
 
     Scripting a full module takes about half a second, so one scripted module per configuration is
@@ -123,13 +136,13 @@ def scripted(case: Example) -> Forward:
     spec = case.spec
     module = _scripted(spec, case.dtype, case.device, torch.jit.script)
     load_into(module.named_parameters(), case.params, "" if spec.is_cell else SCRIPT_PREFIX)
-    return module
+    return Call(module, case)
 
 
 # torch.compile -------------------------------------------------------------------------------
 
 
-def _dynamo_settings() -> dict[str, object]:
+def _dynamo_settings() -> dict[str, Any]:
     """Dynamo refuses RNN, GRU and LSTM modules (a graph break) unless allow_rnn is set."""
     from torch import _dynamo
 
@@ -173,7 +186,7 @@ class Compiled:
 _compiled: dict[tuple[object, ...], Compiled] = {}
 
 
-def compiled(case: Example) -> Compiled:
+def compiled(case: Example) -> Call:
     """The case's module under torch.compile, its current weights loaded in place.
 
     Compiling takes seconds and every new input shape recompiles, so compile checks run one fixed
@@ -193,7 +206,7 @@ def compiled(case: Example) -> Compiled:
         _compiled[key] = Compiled(build_module(case.spec, case.dtype, case.device), torch.compile)
     runner = _compiled[key]
     load(runner.module, case.params, case.dtype, case.device)
-    return runner
+    return Call(runner, case, dict(runner.module.named_parameters()))
 
 
 # torch.func.functional_call ------------------------------------------------------------------
@@ -209,40 +222,45 @@ class FunctionalCall:
         return torch.func.functional_call(self.module, self.params, args)
 
 
-def substituted(case: Example, requires_grad: bool = False) -> tuple[torch.nn.Module, dict[str, Tensor]]:
-    """A module holding other weights, and the case's weights as tensors to substitute for every one."""
+def functional(case: Example) -> Call:
+    """functional_call of a module holding other weights, with the case's weights as tensors (leaves
+    that require grad) substituted for every one."""
     module = loaded(case, other_values(case.params))
-    params = {
-        name: tensor(value, case.dtype, case.device).requires_grad_(requires_grad)
-        for name, value in case.params.items()
-    }
-    return module, params
+    params = {name: tensor(value, case.dtype, case.device).requires_grad_() for name, value in case.params.items()}
+    return Call(FunctionalCall(module, params), case, params)
+
+
+def module_itself(call: Call) -> Call:
+    """After a functional call, the module called itself: it computes with its own weights again."""
+    assert isinstance(call.forward, FunctionalCall)
+    own = replace(call.example, params=other_values(call.example.params))
+    return Call(call.forward.module, own, how="then the module itself, with its own (negated) weights")
 
 
 # Copies and serialisation --------------------------------------------------------------------
 
 
-def state_dict_round_trip(case: Example) -> torch.nn.Module:
+def state_dict_round_trip(case: Example) -> Call:
     """A freshly built module that held other weights, loaded strictly with a loaded module's state_dict."""
     fresh = loaded(case, other_values(case.params))
     fresh.load_state_dict(loaded(case).state_dict(), strict=True)
-    return fresh
+    return Call(fresh, case)
 
 
-def deep_copied(case: Example) -> torch.nn.Module:
+def deep_copied(case: Example) -> Call:
     """copy.deepcopy of a loaded module; the original then gets other weights, which the copy must not see."""
     original = loaded(case)
     copied = copy.deepcopy(original)
     load(original, other_values(case.params), case.dtype, case.device)
-    return copied
+    return Call(copied, case)
 
 
-def pickled(case: Example) -> torch.nn.Module:
+def pickled(case: Example) -> Call:
     """The whole module through torch.save and torch.load (weights_only=False: it unpickles the class)."""
     buffer = io.BytesIO()
     torch.save(loaded(case), buffer)
     buffer.seek(0)
-    return torch.load(buffer, weights_only=False)
+    return Call(torch.load(buffer, weights_only=False), case)
 
 
 # dtype conversion ----------------------------------------------------------------------------
@@ -255,12 +273,12 @@ def rounded_case(case: Example, dtype: torch.dtype) -> Example:
         return None if a is None else rounded(a, dtype)
 
     params = {name: rounded(value, dtype) for name, value in case.params.items()}
-    return replace(case, params=params, x=r(case.x), h0=r(case.h0), c0=r(case.c0), dtype=dtype)
+    return replace(case, params=params, x=rounded(case.x, dtype), h0=r(case.h0), c0=r(case.c0), dtype=dtype)
 
 
-def converted(case: Example, target: torch.dtype) -> tuple[torch.nn.Module, Example]:
-    """A module built in the other floating dtype and converted with .to(target), and the case it must
-    compute; `case` is in float64.
+def converted(case: Example, target: torch.dtype) -> Call:
+    """A module built in the other floating dtype and converted with .to(target), computing the case
+    or (into float32) the case rounded; `case` is in float64.
 
     Into float64: built in float32, converted, then loaded with the case's float64 weights, which it
     must keep (and compute with) at full precision. Into float32: built and loaded in float64, then
@@ -270,14 +288,14 @@ def converted(case: Example, target: torch.dtype) -> tuple[torch.nn.Module, Exam
     if target == torch.float64:
         module = build_module(case.spec, torch.float32, case.device).to(torch.float64)
         load(module, case.params, torch.float64, case.device)
-        return module, case
-    return loaded(case).to(target), rounded_case(case, target)
+        return Call(module, case)
+    return Call(loaded(case).to(target), rounded_case(case, target))
 
 
 # Reassigned and tied parameters --------------------------------------------------------------
 
 
-def reassigned(case: Example, names: list[str]) -> torch.nn.Module:
+def reassigned(case: Example, names: list[str]) -> Call:
     """A module whose parameters `names` are replaced by new Parameters holding the case's values
     (`module.weight_ih_l0 = Parameter(...)`), followed by flatten_parameters(). Before, every
     reassigned parameter held other values."""
@@ -286,8 +304,8 @@ def reassigned(case: Example, names: list[str]) -> torch.nn.Module:
     module = loaded(case, params)
     for name in names:
         setattr(module, name, torch.nn.Parameter(tensor(case.params[name], case.dtype, case.device)))
-    module.flatten_parameters()
-    return module
+    cast(torch.nn.RNNBase, module).flatten_parameters()
+    return Call(module, case)
 
 
 def tie_candidates(table: list[tuple[str, tuple[int, ...]]]) -> list[tuple[str, str]]:
@@ -315,16 +333,16 @@ def tied_params(params: Arrays, ties: list[tuple[str, str]]) -> Arrays:
     return tied
 
 
-def tied(case: Example, ties: list[tuple[str, str]]) -> torch.nn.Module:
+def tied(case: Example, ties: list[tuple[str, str]]) -> Call:
     """A module whose parameter `alias` is its parameter `source` (`module.alias = module.source`) for
     every tie, then loaded in place with the case's (tied) values; flatten_parameters() after tying."""
     module = build_module(case.spec, case.dtype, case.device)
     for alias, source in ties:
         setattr(module, alias, getattr(module, source))
     if hasattr(module, "flatten_parameters"):
-        module.flatten_parameters()
+        cast(torch.nn.RNNBase, module).flatten_parameters()
     load(module, case.params, case.dtype, case.device)
-    return module
+    return Call(module, case)
 
 
 def first_line(exc: BaseException) -> str:
