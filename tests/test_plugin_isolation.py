@@ -91,7 +91,8 @@ def test_the_compile_group_is_left_out_unless_asked_for(tmp_path: Path) -> None:
 @pytest.mark.parametrize("builtin", [True, False])
 def test_the_shipped_known_deviations_apply_unless_turned_off(tmp_path: Path, builtin: bool) -> None:
     check = ROOT / "conformance" / "test_errors.py"
-    args = [f"{check}::test_unconvertible_dropout_is_refused[GRU]", f"--rootdir={tmp_path}", "--rnn-max-examples=3"]
+    node = f"{check}::test_construction_error[GRU.construction.dropout_unconvertible]"
+    args = [node, f"--rootdir={tmp_path}", "--rnn-max-examples=3"]
     result = pytest_run(tmp_path, *args, *([] if builtin else ["--rnn-no-builtin-xfails"]))
     if builtin:
         assert result.returncode == 0 and "1 xfailed" in result.stdout, result.stdout + result.stderr
