@@ -44,7 +44,7 @@ from conformance.claims.modes import (
 )
 from conformance.draw.example import Example, make_example, with_upstream
 from conformance.draw.sizes import SMALL
-from conformance.draw.strategies import Inputs, Weights
+from conformance.draw.strategies import Inputs, configurations, inputs, weights, within
 from conformance.judge.compare import ConformanceError, fail, judge
 from conformance.oracle.expected import expected
 from conformance.oracle.tolerances import forward_tolerance, gradient_tolerance
@@ -58,28 +58,7 @@ F64, F32 = torch.float64, torch.float32
 
 # Configurations ------------------------------------------------------------------------------
 
-SCALES = [0.5, 1.0, 4.0]
-"""Weight scales (strategies.Weights); torch's own initialisation is left to test_values."""
-FLAGS = ("bias", "bidirectional", "batch_first", "batched", "hx")
-"""Drawn together as the bits of one integer, which shrinks towards all of them off."""
 SEED = st.integers(0, 2**32 - 1)
-SIZES = st.tuples(
-    st.integers(1, SMALL.input),
-    st.integers(1, SMALL.hidden),
-    st.integers(1, SMALL.layers),
-    st.integers(1, SMALL.hidden - 1),
-    st.sampled_from([0.0, 0.5, 1.0]),
-)
-"""input_size, hidden_size, num_layers, proj_size (kept below hidden_size) and dropout."""
-RUNS = st.tuples(
-    st.integers(1, SMALL.seq_len),
-    st.integers(1, SMALL.batch),
-    st.integers(0, 2 ** len(FLAGS) - 1),
-    SEED,
-    st.sampled_from(SCALES),
-)
-"""seq_len, batch, the FLAGS, one seed (the inputs'; the weights' is the next one) and the weights' scale."""
-SEED_AND_SCALE = st.tuples(SEED, st.sampled_from(SCALES))
 SUBSET = st.integers(0, 2**32 - 1)
 """A subset of up to 32 things, as bits; it shrinks towards the first thing alone."""
 TARGETS = st.sampled_from([F64, F32])
@@ -90,60 +69,13 @@ def subset(items: list, bits: int) -> list:
     return [item for k, item in enumerate(items) if bits >> k & 1] or items[:1]
 
 
-def flags(bits: int) -> dict[str, bool]:
-    return {name: bool(bits >> k & 1) for k, name in enumerate(FLAGS)}
-
-
-def _run(spec: Spec, run: tuple[int, int, int, int, float]) -> tuple[Inputs, Weights]:
-    seq_len, batch, bits, seed, scale = run
-    on = flags(bits)
-    if spec.is_cell:
-        seq_len = 1
-    else:
-        seq_len = min(seq_len, max(1, SMALL.steps // (spec.num_layers * spec.directions)))
-    inputs = Inputs(seq_len, batch if on["batched"] else None, on["hx"], seed)
-    return inputs, Weights((seed + 1) % 2**32, scale)
-
-
-def _configuration(variant: str, drawn: tuple[tuple, tuple]) -> tuple[Spec, Inputs, Weights]:
-    (size_in, hidden, layers, proj, dropout), run = drawn
-    fixed, on = VARIANTS[variant], flags(run[2])
-    spec = Spec(
-        kind=str(fixed["kind"]),
-        nonlinearity=str(fixed.get("nonlinearity", "tanh")),
-        input_size=size_in,
-        hidden_size=max(hidden, 2) if variant == "LSTM_PROJ" else hidden,
-        bias=on["bias"],
-    )
-    if not spec.is_cell:
-        spec = spec.with_(
-            num_layers=layers,
-            bidirectional=on["bidirectional"],
-            batch_first=on["batch_first"],
-            dropout=dropout,
-            proj_size=min(proj, spec.hidden_size - 1) if variant == "LSTM_PROJ" else 0,
-        )
-    return (spec, *_run(spec, run))
-
-
-@functools.cache
-def configurations(variant: str) -> st.SearchStrategy[tuple[Spec, Inputs, Weights]]:
-    """Every constructor argument, the input's shape and the weights, within SMALL, in one draw.
-
-    The strategy is built once per variant and draws few values (the FLAGS as one integer, one
-    seed): the mode checks run many small examples, where building strategies per example (as
-    strategies.specs does) or drawing each value apart would cost more than running them.
-    """
-    return st.tuples(SIZES, RUNS).map(functools.partial(_configuration, variant))
-
-
 def small_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
-    return make_example(*data.draw(configurations(variant), label="spec, inputs, weights"), dtype, device)
+    return make_example(*data.draw(configurations(variant, SMALL), label="configuration"), dtype, device)
 
 
 def tieable_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
     """A small example with two parameters of one role and shape, at least: biases if nothing else."""
-    spec, shape, weights = data.draw(configurations(variant), label="spec, inputs, weights")
+    spec, shape, weights = data.draw(configurations(variant, SMALL), label="configuration")
     if not modes.tie_candidates(parameter_table(spec)):
         spec = spec.with_(bias=True)
     return make_example(spec, shape, weights, dtype, device)
@@ -172,14 +104,14 @@ COMPILE_INPUTS = Inputs(seq_len=5, batch=2, hx=True, seed=0)
 def script_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
     """SCRIPT_SPECS[variant] with drawn inputs (of any shape within SMALL) and weights."""
     spec = SCRIPT_SPECS[variant]
-    return make_example(spec, *_run(spec, data.draw(RUNS, label="inputs, weights")), dtype, device)
+    shape = data.draw(within(SMALL, inputs(spec)), label="inputs")
+    return make_example(spec, shape, data.draw(weights(), label="weights"), dtype, device)
 
 
 def compile_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
     """COMPILE_SPECS[variant] on COMPILE_INPUTS with drawn values and weights."""
-    seed, scale = data.draw(SEED_AND_SCALE, label="seed, weights' scale")
-    shape = replace(COMPILE_INPUTS, seed=seed)
-    return make_example(COMPILE_SPECS[variant], shape, Weights((seed + 1) % 2**32, scale), dtype, device)
+    shape = replace(COMPILE_INPUTS, seed=data.draw(SEED, label="input seed"))
+    return make_example(COMPILE_SPECS[variant], shape, data.draw(weights(), label="weights"), dtype, device)
 
 
 # Modes ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conformance.claims.outputs import DEFAULT_STATE, DTYPE_DEVICE, SHAPES, TF32, VALUES
 from conformance.draw import sizes
 from conformance.draw.example import Example, make_example
-from conformance.draw.strategies import inputs, specs, weights
+from conformance.draw.strategies import configurations
 from conformance.judge.compare import assert_equal, judge
 from conformance.judge.reproducer import shapes_snippet
 from conformance.oracle.expected import expected_outputs
@@ -20,10 +20,10 @@ from conformance.run.torch_run import run
 from reference import output_shapes
 
 
-def draw_example(data: st.DataObject, variant: str, dtype: torch.dtype, device: str) -> Example:
-    spec = data.draw(specs(variant), label="spec")
-    shape = data.draw(inputs(spec), label="inputs")
-    return make_example(spec, shape, data.draw(weights(), label="weights"), dtype, device)
+def draw_example(
+    data: st.DataObject, variant: str, dtype: torch.dtype, device: str, tier: sizes.Tier | None = None
+) -> Example:
+    return make_example(*data.draw(configurations(variant, tier), label="configuration"), dtype, device)
 
 
 @SHAPES.mark
@@ -80,8 +80,7 @@ def test_omitted_state_is_zero(variant: str, device: str, data: st.DataObject) -
 @given(data=st.data())
 def test_output_dtype_and_device(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     """Drawn at the mode checks' small sizes: where results live does not depend on how large they are."""
-    with sizes.using(sizes.SMALL):
-        example = draw_example(data, variant, dtype, device)
+    example = draw_example(data, variant, dtype, device, sizes.SMALL)
     placement = run(example).placement
     assert placement is not None
     expected, repro = (dtype, torch.device(device)), shapes_snippet(example)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from conformance.draw import sizes
 from conformance.variants import VARIANTS
 from reference import Spec
 
+T = TypeVar("T")
 SEEDS = st.integers(0, 2**32 - 1)
 BOOLEANS = st.booleans()
 DROPOUTS = st.sampled_from([0.0, 0.5, 1.0])
@@ -129,3 +131,24 @@ def drawn_parameters(spec: Spec, table: list[tuple[str, tuple[int, ...]]], w: We
             bound = w.scale
         params[name] = rng.uniform(-bound, bound, size=shape)
     return params
+
+
+@st.composite
+def within(draw: st.DrawFn, tier: sizes.Tier, strategy: st.SearchStrategy[T]) -> T:
+    """`strategy` drawn with its sizes within `tier` (for claims whose truth does not depend on the sizes)."""
+    with sizes.using(tier):
+        return draw(strategy)
+
+
+@st.composite
+def _configurations(draw: st.DrawFn, variant: str) -> tuple[Spec, Inputs, Weights]:
+    spec = draw(specs(variant), label="spec")
+    return spec, draw(inputs(spec), label="inputs"), draw(weights(), label="weights")
+
+
+@cache
+def configurations(variant: str, tier: sizes.Tier | None = None) -> st.SearchStrategy[tuple[Spec, Inputs, Weights]]:
+    """Every constructor argument of `variant`, the forward call's shape and the weights: the one
+    place configurations are drawn; within `tier` if given, else within the profile's tier."""
+    drawn = _configurations(variant)
+    return drawn if tier is None else within(tier, drawn)

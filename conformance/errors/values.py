@@ -11,8 +11,8 @@ import math
 import torch
 from hypothesis import strategies as st
 
-from conformance.gate import examples
-from conformance.variants import VARIANTS
+from conformance.draw import sizes
+from conformance.draw.strategies import specs, within
 from reference import Spec
 
 ints = functools.cache(st.integers)
@@ -73,30 +73,10 @@ def leading_sizes(count: int) -> st.SearchStrategy[tuple[int, ...]]:
     return st.tuples(*[ints(1, 3)] * count)
 
 
-@st.composite
-def small_specs(draw: st.DrawFn, variant: str) -> Spec:
-    """Every constructor argument of `variant`, with sizes up to 6 and at most 2 layers: no error or warning
-    claimed here depends on the sizes, and the calls a check expects to succeed stay cheap."""
-    examples.note()
-    fixed = VARIANTS[variant]
-    spec = Spec(
-        kind=str(fixed["kind"]),
-        nonlinearity=str(fixed.get("nonlinearity", "tanh")),
-        input_size=draw(ints(1, 6), label="input_size"),
-        hidden_size=draw(ints(2 if variant == "LSTM_PROJ" else 1, 6), label="hidden_size"),
-        bias=draw(st.booleans(), label="bias"),
-    )
-    if spec.is_cell:
-        return spec
-    spec = spec.with_(
-        num_layers=draw(ints(1, 2), label="num_layers"),
-        bidirectional=draw(st.booleans(), label="bidirectional"),
-        batch_first=draw(st.booleans(), label="batch_first"),
-        dropout=draw(choices(0.0, 0.5, 1.0), label="dropout"),
-    )
-    if variant == "LSTM_PROJ":
-        spec = spec.with_(proj_size=draw(ints(1, spec.hidden_size - 1), label="proj_size"))
-    return spec
+def small_specs(variant: str) -> st.SearchStrategy[Spec]:
+    """Every constructor argument of `variant`, at the small sizes: no error or warning claimed here
+    depends on the sizes, and the calls a check expects to succeed stay cheap."""
+    return within(sizes.SMALL, specs(variant))
 
 
 @functools.cache

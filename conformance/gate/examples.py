@@ -18,7 +18,7 @@ def reset() -> None:
     count = 0
 
 
-def counting(function: Callable[..., Any]) -> None:
+def counting(function: Callable[..., Any] | None) -> None:
     """Count the examples of the Hypothesis test `function` (once; other functions are left alone)."""
     hypothesis = getattr(function, "hypothesis", None)
     inner = getattr(hypothesis, "inner_test", None)
@@ -33,7 +33,3 @@ def counting(function: Callable[..., Any]) -> None:
 
     counted_inner.counted = True  # type: ignore[attr-defined]
     hypothesis.inner_test = counted_inner  # type: ignore[union-attr]
-
-
-def note() -> None:
-    """Kept until no check calls it: the plugin counts examples itself."""
