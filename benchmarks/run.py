@@ -10,9 +10,7 @@ It is a script, not a test: timings vary with the machine and are reported, neve
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import pkgutil
 import subprocess
 import sys
 import tempfile
@@ -52,17 +50,14 @@ def kills() -> list[tuple[str, object]]:
     from conformance.gate import profiles
 
     profiles.load("ci")
-    found = []
-    for info in pkgutil.iter_modules([str(ROOT / "tests")]):
-        if info.name.startswith("test_power"):
-            module = importlib.import_module(f"tests.{info.name}")
-            found += [(info.name, kill) for kill in getattr(module, "KILLS", [])]
-    return found
+    from tests.meta.mutants import GROUPS
+
+    return [(group, kill) for group, module in GROUPS.items() for kill in module.KILLS]
 
 
 def mutants() -> None:
     from conformance.judge.compare import ConformanceError
-    from tests.test_power import as_run_here
+    from tests.meta.kill import as_run_here
 
     rows, killed = [], 0
     for module, kill in kills():

@@ -1,5 +1,5 @@
 """The self-tests run the suite's checks under the same Hypothesis profile the suite uses, and the
-meta-suite (tests/test_power*.py) reports its mutation score at the end of the run."""
+meta-suite (tests/meta/test_kills.py) reports its mutation score at the end of the run."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def is_kill(nodeid: str) -> bool:
-    return nodeid.startswith("tests/test_power") and "::test_" in nodeid
+    return nodeid.startswith("tests/meta/test_kills.py::test_the_suite_catches_the_mutant[")
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

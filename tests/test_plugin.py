@@ -17,7 +17,7 @@ from conformance.run import devices
 ROOT = Path(__file__).resolve().parents[1]
 NAMES_CHECK = "conformance/test_parameters.py::test_parameter_names_and_order"
 BREAK_NAMES = """
-from tests import mutants
+from tests.meta.mutants import modules as mutants
 
 ACTIVE = mutants.bias_hh_registered_first()
 

@@ -1,0 +1,138 @@
+"""Initialisations broken the way a bug in reset_parameters would break init.*.
+
+Every module in scope inherits reset_parameters from RNNBase or RNNCellBase and calls it from __init__,
+where torch draws each parameter with init.uniform_(p, -b, b), b = 1/sqrt(hidden_size). Each mutant
+replaces both methods with one that initialises every parameter by a rule of its own.
+
+Since the uniformity check first rejects any value outside [-b, b], as init.bounds does, the mutants
+named `..._statistics_only` switch that step off, to show that the goodness-of-fit statistics alone
+catch the mutants that also leave the bound.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.nn import init
+from torch.nn.modules.rnn import RNNBase, RNNCellBase
+
+from conformance import test_init
+from conformance.claims.init import BOUNDS, UNIFORM
+
+from ..kill import kill
+from ..patching import Mutant, combined, replacing
+
+Rule = Callable[[Any, str, torch.nn.Parameter], object]
+"""Initialise one parameter (module, its name, the parameter) in place."""
+Bound = Callable[[Any], float]
+"""A bound from the module (an RNNBase or RNNCellBase)."""
+
+
+def reset_parameters_by(rule: Rule) -> Mutant:
+    """RNNBase and RNNCellBase initialise every parameter with `rule`."""
+
+    def reset_parameters(self: torch.nn.Module) -> None:
+        with torch.no_grad():
+            for name, p in self.named_parameters():
+                rule(self, name, p)
+
+    return replacing((RNNBase, RNNCellBase), "reset_parameters", reset_parameters)
+
+
+def documented(m: Any) -> float:
+    return 1.0 / math.sqrt(m.hidden_size)
+
+
+def from_input_size(m: Any) -> float:
+    return 1.0 / math.sqrt(m.input_size)
+
+
+def from_proj_size(m: Any) -> float:
+    return 1.0 / math.sqrt(m.proj_size)
+
+
+def uniform(low: Bound, high: Bound = documented) -> Rule:
+    """U(low(module), high(module)) for every parameter."""
+    return lambda m, name, p: init.uniform_(p, low(m), high(m))
+
+
+def symmetric(bound: Bound) -> Rule:
+    """U(-bound(module), bound(module)) for every parameter."""
+    return uniform(lambda m: -bound(m), bound)
+
+
+def normal_with_std_of(bound: Bound) -> Rule:
+    """N(0, bound^2/3): U(-bound, bound)'s mean and variance."""
+    return lambda m, name, p: init.normal_(p, 0.0, bound(m) / math.sqrt(3.0))
+
+
+DOCUMENTED = symmetric(documented)
+
+
+def for_names(prefix: str, rule: Rule, otherwise: Rule = DOCUMENTED) -> Rule:
+    """`rule` for the parameters whose name starts with `prefix`, `otherwise` for the others."""
+    return lambda m, name, p: (rule if name.startswith(prefix) else otherwise)(m, name, p)
+
+
+def truncated_normal(m: torch.nn.Module, name: str, p: torch.nn.Parameter) -> None:
+    b = documented(m)
+    init.trunc_normal_(p, 0.0, b / math.sqrt(3.0), -b, b)
+
+
+def statistics_only(mutant: Mutant) -> Mutant:
+    """`mutant`, with the uniformity check's test of the support [-b, b] switched off."""
+    return combined(mutant, replacing(test_init, "check_support", lambda *args: None))
+
+
+# N(0, b^2/3): the documented mean and variance, the wrong distribution (and unbounded).
+normal_with_the_same_std = reset_parameters_by(normal_with_std_of(documented))
+# N(0, b^2/3) truncated to [-b, b]: never outside the bound, so only the distribution tells.
+truncated_normal_within_the_bound = reset_parameters_by(truncated_normal)
+half_the_bound = reset_parameters_by(symmetric(lambda m: documented(m) / 2))
+nonnegative = reset_parameters_by(uniform(lambda m: 0.0))
+bound_from_input_size = reset_parameters_by(symmetric(from_input_size))
+# Weights as documented, biases zero.
+zero_biases = reset_parameters_by(for_names("bias", lambda m, name, p: init.zeros_(p)))
+# Only weight_hr wrong: U(-1/sqrt(proj_size), 1/sqrt(proj_size)), wider than documented.
+weight_hr_bound_from_proj_size = reset_parameters_by(for_names("weight_hr", symmetric(from_proj_size)))
+# Only weight_hr wrong: Glorot's U(-a, a), a = sqrt(6 / (proj_size + hidden_size)), as for a Linear.
+weight_hr_xavier_uniform = reset_parameters_by(for_names("weight_hr", lambda m, name, p: init.xavier_uniform_(p)))
+
+normal_with_the_same_std_statistics_only = statistics_only(normal_with_the_same_std)
+bound_from_input_size_statistics_only = statistics_only(bound_from_input_size)
+weight_hr_bound_from_proj_size_statistics_only = statistics_only(weight_hr_bound_from_proj_size)
+weight_hr_xavier_uniform_statistics_only = statistics_only(weight_hr_xavier_uniform)
+
+
+KILLS = [
+    # Outside the documented bound.
+    kill(normal_with_the_same_std, BOUNDS, "LSTM"),
+    kill(normal_with_the_same_std, BOUNDS, "RNNCell_TANH"),
+    kill(bound_from_input_size, BOUNDS, "GRU"),
+    kill(bound_from_input_size, BOUNDS, "LSTMCell"),
+    kill(weight_hr_bound_from_proj_size, BOUNDS, "LSTM_PROJ"),
+    kill(weight_hr_xavier_uniform, BOUNDS, "LSTM_PROJ"),
+    # Within or outside the bound, but not U(-b, b).
+    kill(normal_with_the_same_std, UNIFORM, "RNN_TANH"),
+    kill(truncated_normal_within_the_bound, UNIFORM, "GRU"),
+    kill(truncated_normal_within_the_bound, UNIFORM, "RNNCell_RELU"),
+    kill(half_the_bound, UNIFORM, "LSTM"),
+    kill(half_the_bound, UNIFORM, "GRUCell"),
+    kill(nonnegative, UNIFORM, "RNN_RELU"),
+    kill(nonnegative, UNIFORM, "LSTMCell"),
+    kill(bound_from_input_size, UNIFORM, "LSTM_PROJ"),
+    kill(bound_from_input_size, UNIFORM, "RNNCell_TANH"),
+    kill(zero_biases, UNIFORM, "GRU"),
+    kill(zero_biases, UNIFORM, "RNNCell_TANH"),
+    kill(weight_hr_bound_from_proj_size, UNIFORM, "LSTM_PROJ"),
+    kill(weight_hr_xavier_uniform, UNIFORM, "LSTM_PROJ"),
+    # The same, with only the goodness-of-fit statistics to tell.
+    kill(normal_with_the_same_std_statistics_only, UNIFORM, "RNN_TANH"),
+    kill(normal_with_the_same_std_statistics_only, UNIFORM, "GRUCell"),
+    kill(bound_from_input_size_statistics_only, UNIFORM, "LSTM"),
+    kill(weight_hr_bound_from_proj_size_statistics_only, UNIFORM, "LSTM_PROJ"),
+    kill(weight_hr_xavier_uniform_statistics_only, UNIFORM, "LSTM_PROJ"),
+]
