@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims.devices import PARITY
@@ -20,11 +19,10 @@ from conformance.run.torch_run import run
 ACCELERATORS = ("cuda", "mps", "xpu", "hpu", "privateuseone")
 
 
-@PARITY.mark
-@pytest.mark.rnn_device_types(*ACCELERATORS, reason="parity compares a device with the CPU")
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@PARITY.each_variant
-@given(data=st.data())
+@PARITY.check(
+    pytest.mark.rnn_device_types(*ACCELERATORS, reason="parity compares a device with the CPU"),
+    pytest.mark.parametrize("dtype", DTYPES, ids=str),
+)
 def test_device_matches_cpu(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     if unsupported_reason("cpu", dtype, variant):
         pytest.skip(f"the CPU cannot run {variant} in {dtype} to compare with")

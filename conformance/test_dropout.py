@@ -14,7 +14,6 @@ from functools import cache
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims.dropout import EVAL_MODE, FIRST_LAYER_STATE, LAST_LAYER_OUTPUT, P_ONE, P_ZERO, SCALED
@@ -88,9 +87,7 @@ def batched(example: Example, state: np.ndarray) -> np.ndarray:
 # Checks -----------------------------------------------------------------------------------------
 
 
-@EVAL_MODE.mark
-@EVAL_MODE.each_variant
-@given(data=st.data())
+@EVAL_MODE.check()
 def test_eval_mode_ignores_dropout(variant: str, device: str, data: st.DataObject) -> None:
     example = replace(data.draw(stacked_examples(variant, device, PROBABILITIES), label="example"), train_seed=None)
     actual = run(example).outputs
@@ -99,9 +96,7 @@ def test_eval_mode_ignores_dropout(variant: str, device: str, data: st.DataObjec
         judge(EVAL_MODE, variant, example, name, actual[name], expected, tol, "the reference without dropout")
 
 
-@P_ZERO.mark
-@P_ZERO.each_variant
-@given(data=st.data())
+@P_ZERO.check()
 def test_zero_dropout_in_training(variant: str, device: str, data: st.DataObject) -> None:
     example = data.draw(stacked_examples(variant, device, (0.0,)), label="example")
     trained, evaluated = trained_and_evaluated(example)
@@ -110,9 +105,7 @@ def test_zero_dropout_in_training(variant: str, device: str, data: st.DataObject
         judge(P_ZERO, variant, example, name, trained[name], evaluated[name], tol, "eval mode")
 
 
-@FIRST_LAYER_STATE.mark
-@FIRST_LAYER_STATE.each_variant
-@given(data=st.data())
+@FIRST_LAYER_STATE.check()
 def test_first_layer_state_untouched(variant: str, device: str, data: st.DataObject) -> None:
     example = data.draw(stacked_examples(variant, device, PROBABILITIES), label="example")
     trained, evaluated = trained_and_evaluated(example)
@@ -124,9 +117,7 @@ def test_first_layer_state_untouched(variant: str, device: str, data: st.DataObj
         judge(FIRST_LAYER_STATE, variant, example, name, actual, expected, tol, "eval mode", part)
 
 
-@LAST_LAYER_OUTPUT.mark
-@LAST_LAYER_OUTPUT.each_variant
-@given(data=st.data())
+@LAST_LAYER_OUTPUT.check()
 def test_last_layer_output_unmasked(variant: str, device: str, data: st.DataObject) -> None:
     example = data.draw(stacked_examples(variant, device, PROBABILITIES), label="example")
     trained = run(example).outputs
@@ -143,9 +134,7 @@ def test_last_layer_output_unmasked(variant: str, device: str, data: st.DataObje
     judge(LAST_LAYER_OUTPUT, variant, example, OUTPUT, actual, expected, tol, "the last layer's rows of h_n", part)
 
 
-@P_ONE.mark
-@P_ONE.each_variant
-@given(data=st.data())
+@P_ONE.check()
 def test_dropout_one_drops_everything(variant: str, device: str, data: st.DataObject) -> None:
     example = data.draw(stacked_examples(variant, device, (1.0,)), label="example")
     trained = run(example).outputs
@@ -155,9 +144,7 @@ def test_dropout_one_drops_everything(variant: str, device: str, data: st.DataOb
         judge(P_ONE, variant, example, name, trained[name], expected, tol, source)
 
 
-@SCALED.mark
-@SCALED.each_variant
-@given(data=st.data())
+@SCALED.check()
 def test_kept_values_are_scaled(variant: str, device: str, data: st.DataObject) -> None:
     """A 2-layer relu RNN whose second layer passes its input through: output = mask * layer 0's output.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import assume, given
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance.claims.gradients import VALUES
@@ -17,10 +17,7 @@ from conformance.run.dtypes import EXACT_DTYPES
 from conformance.run.torch_run import run
 
 
-@VALUES.mark
-@pytest.mark.parametrize("dtype", EXACT_DTYPES, ids=str)
-@VALUES.each_variant
-@given(data=st.data())
+@VALUES.check(pytest.mark.parametrize("dtype", EXACT_DTYPES, ids=str))
 def test_gradient_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     example = data.draw(gradient_examples(variant, dtype, device), label="example")
     assume(away_from_relu_kink(example))

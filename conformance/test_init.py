@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims import Claim
@@ -120,9 +119,7 @@ def check_support(claim_: Claim, variant: str, spec: Spec, seed: int, module: to
     fail(claim_, variant, finding, repro=repro)
 
 
-@BOUNDS.mark
-@BOUNDS.each_variant
-@given(data=st.data())
+@BOUNDS.check()
 def test_parameters_lie_within_the_bound(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
     seed = data.draw(st.integers(0, 2**32 - 1), label="torch seed")
@@ -247,9 +244,7 @@ def sampled_specs(draw: st.DrawFn, variant: str) -> Spec:
     return spec
 
 
-@UNIFORM.mark
-@UNIFORM.each_variant
-@given(data=st.data())
+@UNIFORM.check()
 def test_parameters_are_uniform(variant: str, data: st.DataObject) -> None:
     spec = data.draw(sampled_specs(variant), label="spec")
     seed = config_seed(spec)

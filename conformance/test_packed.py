@@ -12,7 +12,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims.packed import BATCH_ORDER, FINAL_STATE, OUTPUT, STRUCTURE
@@ -37,9 +36,7 @@ def _describe(t: torch.Tensor | None) -> str:
     return "None" if t is None else f"{t.tolist()} ({str(t.dtype).removeprefix('torch.')} on {t.device})"
 
 
-@STRUCTURE.mark
-@STRUCTURE.each_variant
-@given(data=st.data())
+@STRUCTURE.check()
 def test_packed_output_keeps_the_packing(variant: str, device: str, data: st.DataObject) -> None:
     example = data.draw(packed_examples(variant, torch.float32, device), label="packed example")
     packed = run(example, pad=False).packed
@@ -54,10 +51,7 @@ def test_packed_output_keeps_the_packing(variant: str, device: str, data: st.Dat
             fail(STRUCTURE, variant, finding, example, structure_snippet(example))
 
 
-@OUTPUT.mark
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@OUTPUT.each_variant
-@given(data=st.data())
+@OUTPUT.check(pytest.mark.parametrize("dtype", DTYPES, ids=str))
 def test_packed_output_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     example = data.draw(packed_examples(variant, dtype, device), label="packed example")
     actual = run(example).outputs[OUTPUT_NAME]
@@ -66,10 +60,7 @@ def test_packed_output_values(variant: str, dtype: torch.dtype, device: str, dat
     judge(OUTPUT, variant, example, OUTPUT_NAME, actual, expected, tol, _from_reference(example))
 
 
-@FINAL_STATE.mark
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@FINAL_STATE.each_variant
-@given(data=st.data())
+@FINAL_STATE.check(pytest.mark.parametrize("dtype", DTYPES, ids=str))
 def test_packed_final_state(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     example = data.draw(packed_examples(variant, dtype, device, longest_first=True), label="packed example")
     actual = run(example).outputs
@@ -79,9 +70,7 @@ def test_packed_final_state(variant: str, dtype: torch.dtype, device: str, data:
             judge(FINAL_STATE, variant, example, name, actual[name], expected, tol, _from_reference(example))
 
 
-@BATCH_ORDER.mark
-@BATCH_ORDER.each_variant
-@given(data=st.data())
+@BATCH_ORDER.check()
 def test_packed_batch_order(variant: str, device: str, data: st.DataObject) -> None:
     """Any order, with a given h_0, against the same sequences and states packed longest first."""
     dtype = torch.float64

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims.parameters import FLAT, NAMES, SHAPES
@@ -14,9 +13,7 @@ from conformance.run.modules import build_module
 from reference import parameter_table
 
 
-@NAMES.mark
-@NAMES.each_variant
-@given(data=st.data())
+@NAMES.check()
 def test_parameter_names_and_order(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
     module = build_module(spec, torch.float32, "cpu")
@@ -35,9 +32,7 @@ def test_parameter_names_and_order(variant: str, data: st.DataObject) -> None:
         )
 
 
-@SHAPES.mark
-@SHAPES.each_variant
-@given(data=st.data())
+@SHAPES.check()
 def test_parameter_shapes(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
     module = build_module(spec, torch.float32, "cpu")
@@ -47,9 +42,7 @@ def test_parameter_shapes(variant: str, data: st.DataObject) -> None:
         assert_equal(SHAPES, variant, f"the shape of {name} in {spec}", actual.get(name), shape, None, repro)
 
 
-@FLAT.mark
-@FLAT.each_variant
-@given(data=st.data())
+@FLAT.check()
 def test_flat_weights_and_state_dict_order(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
     module = build_module(spec, torch.float32, "cpu")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.claims.outputs import DEFAULT_STATE, DTYPE_DEVICE, SHAPES, TF32, VALUES
@@ -26,9 +25,7 @@ def draw_example(
     return make_example(*data.draw(configurations(variant, tier), label="configuration"), dtype, device)
 
 
-@SHAPES.mark
-@SHAPES.each_variant
-@given(data=st.data())
+@SHAPES.check()
 def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
     example = draw_example(data, variant, torch.float32, device)
     actual = {name: a.shape for name, a in run(example).outputs.items()}
@@ -36,10 +33,7 @@ def test_output_shapes(variant: str, device: str, data: st.DataObject) -> None:
     assert_equal(SHAPES, variant, "the outputs' shapes", actual, expected, example, shapes_snippet(example))
 
 
-@VALUES.mark
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@VALUES.each_variant
-@given(data=st.data())
+@VALUES.check(pytest.mark.parametrize("dtype", DTYPES, ids=str))
 def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     example = draw_example(data, variant, dtype, device)
     actual = run(example).outputs
@@ -49,11 +43,10 @@ def test_output_values(variant: str, dtype: torch.dtype, device: str, data: st.D
         judge(VALUES, variant, example, name, actual[name], truth, allowed[name])
 
 
-@TF32.mark
-@pytest.mark.rnn_device_types("cuda", reason="TF32 applies to CUDA matmuls only")
-@pytest.mark.parametrize("tf32", [True], ids=["tf32"])
-@TF32.each_variant
-@given(data=st.data())
+@TF32.check(
+    pytest.mark.rnn_device_types("cuda", reason="TF32 applies to CUDA matmuls only"),
+    pytest.mark.parametrize("tf32", [True], ids=["tf32"]),
+)
 def test_output_values_tf32(variant: str, tf32: bool, device: str, data: st.DataObject) -> None:
     example = draw_example(data, variant, torch.float32, device)
     actual = run(example).outputs
@@ -63,9 +56,7 @@ def test_output_values_tf32(variant: str, tf32: bool, device: str, data: st.Data
         judge(TF32, variant, example, name, actual[name], truth, allowed[name])
 
 
-@DEFAULT_STATE.mark
-@DEFAULT_STATE.each_variant
-@given(data=st.data())
+@DEFAULT_STATE.check()
 def test_omitted_state_is_zero(variant: str, device: str, data: st.DataObject) -> None:
     example = draw_example(data, variant, torch.float64, device).without_state()
     omitted = run(example).outputs
@@ -74,10 +65,7 @@ def test_omitted_state_is_zero(variant: str, device: str, data: st.DataObject) -
         judge(DEFAULT_STATE, variant, example, name, actual, zeros[name], 0.0, "an explicit zero state")
 
 
-@DTYPE_DEVICE.mark
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@DTYPE_DEVICE.each_variant
-@given(data=st.data())
+@DTYPE_DEVICE.check(pytest.mark.parametrize("dtype", DTYPES, ids=str))
 def test_output_dtype_and_device(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     """Drawn at the mode checks' small sizes: where results live does not depend on how large they are."""
     example = draw_example(data, variant, dtype, device, sizes.SMALL)

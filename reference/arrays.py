@@ -10,6 +10,9 @@ import numpy.typing as npt
 Array = npt.NDArray[np.float64]
 """A float64 array: an input, a state, a parameter, a gradient."""
 
+Bias = Array | None
+"""A bias vector, or None for a module built with bias=False (it then counts as zero)."""
+
 Mask = npt.NDArray[np.bool_]
 """Which batch entries (rows) a step updates."""
 

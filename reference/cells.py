@@ -14,12 +14,12 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import ACTIVATIONS, sigmoid, tanh
-from .arrays import Array
+from .arrays import Array, Bias
 from .parameters import Weights
 from .spec import Spec
 
 
-def linear(x: Array, w: Array, b: Array | None) -> Array:
+def linear(x: Array, w: Array, b: Bias) -> Array:
     """W x + b for every row x of a batch."""
     y: Array = x @ w.T
     return y if b is None else y + b
@@ -130,13 +130,7 @@ def step(spec: Spec, w: Weights, x: Array, h: Array, c: Array | None) -> Step:
 
 
 def rnn_cell(
-    x: Array,
-    h: Array,
-    w_ih: Array,
-    w_hh: Array,
-    b_ih: Array | None = None,
-    b_hh: Array | None = None,
-    nonlinearity: str = "tanh",
+    x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Bias = None, b_hh: Bias = None, nonlinearity: str = "tanh"
 ) -> Array:
     """h' = act(W_ih x + b_ih + W_hh h + b_hh)."""
     return rnn_step(x, h, Weights(w_ih, w_hh, b_ih, b_hh), nonlinearity).h_next
@@ -148,8 +142,8 @@ def lstm_cell(
     c: Array,
     w_ih: Array,
     w_hh: Array,
-    b_ih: Array | None = None,
-    b_hh: Array | None = None,
+    b_ih: Bias = None,
+    b_hh: Bias = None,
     w_hr: Array | None = None,
 ) -> tuple[Array, Array]:
     """(h', c') of the LSTM step (see `lstm_step`); h' = W_hr (o * tanh(c')) with a projection."""
@@ -157,8 +151,6 @@ def lstm_cell(
     return record.h_next, record.c_next
 
 
-def gru_cell(
-    x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Array | None = None, b_hh: Array | None = None
-) -> Array:
+def gru_cell(x: Array, h: Array, w_ih: Array, w_hh: Array, b_ih: Bias = None, b_hh: Bias = None) -> Array:
     """h' of the GRU step (see `gru_step`)."""
     return gru_step(x, h, Weights(w_ih, w_hh, b_ih, b_hh)).h_next

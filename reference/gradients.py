@@ -1,22 +1,20 @@
 """Backpropagation through time for the full modules and the cells, by the chain rule.
 
-Arguments follow `layers.forward` and `layers.cell_forward`; the grad_* arguments are the upstream
-gradients of their outputs, shaped like them (None means zero). The backward pass walks the steps
-that `layers.trace` recorded, in reverse, and every gradient comes back in the layout of the
-argument it belongs to.
+Arguments follow `forward` and `cell_forward` (calls.BackwardCall, calls.CellBackwardCall); the grad_*
+arguments are the upstream gradients of their outputs, shaped like them (None means zero). The backward
+pass walks the steps that `layers.trace` recorded, in reverse, and every gradient comes back in the
+layout of the argument it belongs to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from .arrays import Array, Params
+from .arrays import Array
+from .calls import BackwardCall, CellBackwardCall, Lengths, takes
 from .cell_gradients import step_backward
-from .layers import DirectionRun, Lengths, ModuleCall, Trace, trace, trace_cell
-from .parameters import layer_suffix, weights_of
-from .spec import Spec
+from .layers import DirectionRun, Trace, trace, trace_cell
+from .parameters import layer_suffix
 
 
 def direction_backward(
@@ -71,77 +69,37 @@ def layers_backward(
     return d_output, d_h0, d_c0, grads
 
 
-def forward_backward(
-    spec: Spec,
-    params: Params,
-    x: Array,
-    h0: Array | None = None,
-    c0: Array | None = None,
-    lengths: Sequence[int] | None = None,
-    dropout_masks: Sequence[Array] | None = None,
-    grad_output: Array | None = None,
-    grad_h_n: Array | None = None,
-    grad_c_n: Array | None = None,
-) -> dict[str, Array]:
+@takes(BackwardCall)
+def forward_backward(call: BackwardCall) -> dict[str, Array]:
     """Gradients of sum(grad_output * output) + sum(grad_h_n * h_n) + sum(grad_c_n * c_n).
 
-    Keys: "input", "h0", "c0" (LSTM only) and every parameter name of `parameter_table(spec)`.
+    Called as forward_backward(spec, params, x, h0, c0, lengths, dropout_masks, grad_output, grad_h_n,
+    grad_c_n), the fields of `BackwardCall`; all but spec, params and x are optional. Keys: "input",
+    "h0", "c0" (LSTM only) and every parameter name of `parameter_table(spec)`.
     """
-    recorded = trace(ModuleCall(spec, params, x, h0, c0, lengths, dropout_masks))
+    recorded = trace(call)
     layout, h_n, c_n = recorded.layout, recorded.h_n, recorded.c_n
-    d_output = layout.sequence_in(grad_output) if grad_output is not None else np.zeros_like(recorded.output)
-    d_h_n = layout.state_or_zeros(grad_h_n, h_n.shape)
-    d_c_n = None if c_n is None else layout.state_or_zeros(grad_c_n, c_n.shape)
+    d_output = layout.sequence_in(call.grad_output) if call.grad_output is not None else np.zeros_like(recorded.output)
+    d_h_n = layout.state_or_zeros(call.grad_h_n, h_n.shape)
+    d_c_n = None if c_n is None else layout.state_or_zeros(call.grad_c_n, c_n.shape)
 
     d_xs, d_h0, d_c0, grads = layers_backward(recorded, d_output, d_h_n, d_c_n)
     states = {"h0": layout.state_out(d_h0)} | ({} if d_c0 is None else {"c0": layout.state_out(d_c0)})
     return grads | {"input": layout.sequence_out(d_xs)} | states
 
 
-def cell_backward(
-    spec: Spec,
-    params: Params,
-    x: Array,
-    h: Array | None = None,
-    c: Array | None = None,
-    grad_h: Array | None = None,
-    grad_c: Array | None = None,
-) -> dict[str, Array]:
+@takes(CellBackwardCall)
+def cell_backward(call: CellBackwardCall) -> dict[str, Array]:
     """Gradients of sum(grad_h * h') + sum(grad_c * c') for one cell step.
 
-    Keys: "input", "hx", "cx" (LSTMCell only) and the cell's parameter names.
+    Called as cell_backward(spec, params, x, h, c, grad_h, grad_c), the fields of `CellBackwardCall`;
+    all but spec, params and x are optional. Keys: "input", "hx", "cx" (LSTMCell only) and the cell's
+    parameter names.
     """
-    recorded = trace_cell(spec, params, x, h, c)
+    recorded = trace_cell(call)
     layout, record = recorded.layout, recorded.step
-    d_h = layout.state_or_zeros(grad_h, record.h_next.shape)
-    d_c = None if record.c_next is None else layout.state_or_zeros(grad_c, record.c_next.shape)
+    d_h = layout.state_or_zeros(call.grad_h, record.h_next.shape)
+    d_c = None if record.c_next is None else layout.state_or_zeros(call.grad_c, record.c_next.shape)
     step_grads = step_backward(record, recorded.weights, d_h, d_c)
     grads = {"input": step_grads.x, "hx": step_grads.h} | ({} if step_grads.c is None else {"cx": step_grads.c})
     return {name: layout.state_out(g) for name, g in grads.items()} | step_grads.params
-
-
-# Kept for conformance/gradient_cases.py until it calls reference.preactivations; not part of the API.
-
-
-def layer_weights(spec: Spec, params: Params, layer: int, reverse: bool) -> dict[str, Array]:
-    """One layer and direction's parameters, named without their suffix."""
-    return weights_of(spec, params, layer, reverse).named()
-
-
-def layers_forward(
-    spec: Spec,
-    params: Params,
-    xs: Array,
-    h0: Array,
-    c0: Array | None,
-    lengths: Lengths,
-    dropout_masks: Sequence[Array] | None,
-) -> tuple[list[Array], list[list[tuple[Array, Array | None]]]]:
-    """Time-major forward pass keeping what the backward pass reads: (layer inputs, step start states).
-
-    layer_inputs[l] is what layer l read (layer_inputs[-1] is the output); starts[row][t] is the state
-    (h, c) step t of that h_n row started from.
-    """
-    recorded = trace(ModuleCall(spec.with_(batch_first=False), params, xs, h0, c0, lengths, dropout_masks))
-    starts = [[(record.h, record.c) for _, record in run.by_time()] for run in recorded.runs]
-    return [*recorded.layer_inputs, recorded.output], starts

@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from .arrays import Array, Params, Store, exact
+from .arrays import Array, Store, exact
+from .calls import CellCall, ForwardCall, Lengths, ModuleCall, takes
 from .cells import Step, step
 from .layout import Layout, cell_layout, module_layout
 from .parameters import Weights, weights_of
 from .spec import Spec
-
-Lengths = npt.NDArray[np.int_]
 
 
 @dataclass(frozen=True)
@@ -111,19 +109,6 @@ class Trace:
         )
 
 
-@dataclass(frozen=True)
-class ModuleCall:
-    """One call of nn.RNN / nn.LSTM / nn.GRU: the configuration, parameters and arguments `forward` takes."""
-
-    spec: Spec
-    params: Params
-    x: Array
-    h0: Array | None = None
-    c0: Array | None = None
-    lengths: Sequence[int] | Lengths | None = None
-    dropout_masks: Sequence[Array] | None = None
-
-
 def trace(call: ModuleCall, store: Store = exact, keep_steps: bool = True) -> Trace:
     """Run the module of `call`, recording every layer and direction.
 
@@ -155,24 +140,14 @@ def trace(call: ModuleCall, store: Store = exact, keep_steps: bool = True) -> Tr
     return Trace(spec, layout, lengths, dropout_masks, layer_inputs, runs, layer_input)
 
 
-def forward(
-    spec: Spec,
-    params: Params,
-    x: Array,
-    h0: Array | None = None,
-    c0: Array | None = None,
-    lengths: Sequence[int] | None = None,
-    dropout_masks: Sequence[Array] | None = None,
-    store: Store = exact,
-) -> tuple[Array, Array, Array | None]:
+@takes(ForwardCall)
+def forward(call: ForwardCall) -> tuple[Array, Array, Array | None]:
     """(output, h_n, c_n) of nn.RNN / nn.LSTM / nn.GRU; c_n is None but for LSTM.
 
-    x is (L, H_in) unbatched, (L, N, H_in), or (N, L, H_in) with batch_first. h0 and c0 default
-    to zeros. `lengths` gives each sequence's length, as a PackedSequence does. dropout_masks[l],
-    shaped (L, N, D*H_out) time-major (N = 1 for unbatched input) and already scaled by 1/(1-p),
-    multiplies layer l's output before layer l+1 reads it. `store` is as in run_direction.
+    Called as forward(spec, params, x, h0, c0, lengths, dropout_masks, store), the fields of
+    `ForwardCall`; all but spec, params and x are optional.
     """
-    return trace(ModuleCall(spec, params, x, h0, c0, lengths, dropout_masks), store, keep_steps=False).results()
+    return trace(call, call.store, keep_steps=False).results()
 
 
 @dataclass(frozen=True)
@@ -189,21 +164,21 @@ class CellTrace:
         return self.layout.state_out(self.step.h_next), None if c_next is None else self.layout.state_out(c_next)
 
 
-def trace_cell(spec: Spec, params: Params, x: Array, h: Array | None = None, c: Array | None = None) -> CellTrace:
-    """Run nn.RNNCell / nn.LSTMCell / nn.GRUCell on the arguments of `cell_forward`, recording the step."""
+def trace_cell(call: CellCall) -> CellTrace:
+    """Run nn.RNNCell / nn.LSTMCell / nn.GRUCell on `call`, recording the step."""
+    spec, x = call.spec, call.x
     layout = cell_layout(x)
     xb = layout.state_in(x)
     shape = (xb.shape[0], spec.hidden_size)
-    cb = layout.state_or_zeros(c, shape) if spec.has_cell_state else None
-    w = weights_of(spec, params)
-    return CellTrace(layout, w, step(spec, w, xb, layout.state_or_zeros(h, shape), cb))
+    cb = layout.state_or_zeros(call.c, shape) if spec.has_cell_state else None
+    w = weights_of(spec, call.params)
+    return CellTrace(layout, w, step(spec, w, xb, layout.state_or_zeros(call.h, shape), cb))
 
 
-def cell_forward(
-    spec: Spec, params: Params, x: Array, h: Array | None = None, c: Array | None = None
-) -> tuple[Array, Array | None]:
+@takes(CellCall)
+def cell_forward(call: CellCall) -> tuple[Array, Array | None]:
     """(h', c') of nn.RNNCell / nn.LSTMCell / nn.GRUCell; c' is None but for LSTMCell.
 
-    x is (N, H_in) or (H_in,); h and c are (N, H) or (H,) and default to zeros.
+    Called as cell_forward(spec, params, x, h, c), the fields of `CellCall`; h and c are optional.
     """
-    return trace_cell(spec, params, x, h, c).results()
+    return trace_cell(call).results()

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .arrays import Array, Params
+from .arrays import Array, Bias, Params
 from .spec import Spec
 
 Shape = tuple[int, ...]
@@ -22,8 +22,8 @@ class Weights(NamedTuple):
 
     weight_ih: Array
     weight_hh: Array
-    bias_ih: Array | None = None
-    bias_hh: Array | None = None
+    bias_ih: Bias = None
+    bias_hh: Bias = None
     weight_hr: Array | None = None
 
     def named(self, suffix: str = "") -> dict[str, Array]:

@@ -8,16 +8,15 @@ A caller judging relu's kink, or any nonlinearity's sensitivity, reads both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from .arrays import Array, Params
+from .arrays import Array
+from .calls import CellCall, ModuleCall, takes
 from .cells import GRUStep, Step, linear
-from .layers import Lengths, ModuleCall, trace, trace_cell
+from .layers import trace, trace_cell
 from .parameters import Weights
-from .spec import Spec
 
 
 class Preactivations(NamedTuple):
@@ -38,27 +37,21 @@ def term_magnitudes(record: Step, w: Weights) -> Array:
     return from_x + from_h
 
 
-def preactivations(
-    spec: Spec,
-    params: Params,
-    x: Array,
-    h0: Array | None = None,
-    c0: Array | None = None,
-    lengths: Sequence[int] | Lengths | None = None,
-    dropout_masks: Sequence[Array] | None = None,
-) -> Preactivations:
+@takes(ModuleCall)
+def preactivations(call: ModuleCall) -> Preactivations:
     """Every pre-activation the forward pass feeds to a nonlinearity, with the magnitude sum of its terms.
 
-    Arguments as `forward` takes them; for a cell (spec.is_cell), as `cell_forward` takes them, with
+    Called as preactivations(spec, params, x, h0, c0, lengths, dropout_masks), the fields of `ModuleCall`:
+    arguments as `forward` takes them; for a cell (spec.is_cell), as `cell_forward` takes them, with
     h0 and c0 for its h and c. Each step contributes its pre-activations for the RNN's act, the
     LSTM's i | f | g | o or the GRU's r | z | n, in that order. Only the steps each sequence actually
     runs count: a padded step never reaches the results. Order: layer by layer, forward direction
     before reverse, then by time step, sequence and feature.
     """
-    if spec.is_cell:
-        cell = trace_cell(spec, params, x, h0, c0)
+    if call.spec.is_cell:
+        cell = trace_cell(CellCall(call.spec, call.params, call.x, call.h0, call.c0))
         return Preactivations(cell.step.pre.ravel(), term_magnitudes(cell.step, cell.weights).ravel())
-    recorded = trace(ModuleCall(spec, params, x, h0, c0, lengths, dropout_masks))
+    recorded = trace(call)
     values, magnitudes = [], []
     for run in recorded.runs:
         for t, record in run.by_time():

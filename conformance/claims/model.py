@@ -6,10 +6,13 @@ prefixed with each variant it covers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pytest
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 TABLE: dict[str, Claim] = {}
 """Every claim, by key, in declaration order; filled as the section modules of this package load."""
@@ -46,6 +49,20 @@ class Claim:
     def mark(self) -> pytest.MarkDecorator:
         """The marker that ties a check to this claim."""
         return pytest.mark.rnn_claim(self.key)
+
+    def check(self, *decorators: pytest.MarkDecorator) -> Callable[[F], F]:
+        """Makes a function a check of this claim: a Hypothesis test drawing from `data`, run for each
+        of the claim's variants and under `decorators` (listed as they would be stacked)."""
+        from hypothesis import given
+        from hypothesis import strategies as st
+
+        def apply(function: F) -> F:
+            checked: F = self.each_variant(given(data=st.data())(function))
+            for decorator in reversed(decorators):
+                checked = decorator(checked)
+            return self.mark(checked)
+
+        return apply
 
     @property
     def each_variant(self) -> pytest.MarkDecorator:

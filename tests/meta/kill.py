@@ -5,7 +5,8 @@ pass: a faithful re-implementation that the mutants built on it are variations o
 Every row names the claim (an object of conformance.claims) and the variant; the check is the one the
 suite itself runs for the claim, found by the claim's marker (`CHECKS`), with the parameters it fixes
 (a mode's or an error's row), and the row adds what it chooses (a dtype, tf32). The rows run on the
-CPU, in float64 unless they say otherwise.
+CPU, in float64 unless they say otherwise. The mutants declare their rows (`Mutant.caught_by`,
+`Mutant.passes`); `declared` makes them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 import conformance
 from conformance.claims import TABLE, Claim
 
-from .patching import Mutant
+from .patching import Declared, Mutant
 
 Check = Callable[..., None]
 R = TypeVar("R", bound="Row")
@@ -99,14 +100,14 @@ class Row:
     params: Mapping[str, object]
 
     @classmethod
-    def of(cls: type[R], mutant: Mutant, claim: Claim, variant: str, **chosen: object) -> R:
-        """The row for `claim`'s check, with the parameters the row chooses."""
-        if claim not in CHECKS:
-            raise LookupError(f"no check of the suite is marked with the claim {claim.key}")
-        check, fixed = CHECKS[claim]
+    def of(cls: type[R], mutant: Mutant, row: Declared) -> R:
+        """The row for the check of the claim `row` names, with the parameters the row chooses."""
+        if row.claim not in CHECKS:
+            raise LookupError(f"no check of the suite is marked with the claim {row.claim.key}")
+        check, fixed = CHECKS[row.claim]
         takes = inspect.signature(check.hypothesis.inner_test).parameters  # type: ignore[attr-defined]
-        params = {k: v for k, v in DEFAULTS.items() if k in takes} | fixed | chosen | {"variant": variant}
-        return cls(mutant, claim, variant, check, params)
+        params = {k: v for k, v in DEFAULTS.items() if k in takes} | fixed | row.chosen | {"variant": row.variant}
+        return cls(mutant, row.claim, row.variant, check, params)
 
     @property
     def claim_id(self) -> str:
@@ -130,5 +131,8 @@ class Baseline(Row):
     """The check must pass: the mutant is a faithful re-implementation that other mutants vary."""
 
 
-kill = Kill.of
-baseline = Baseline.of
+def declared(namespace: Mapping[str, object]) -> tuple[list[Kill], list[Baseline]]:
+    """The kills and the baselines declared on the mutants of `namespace` (a group module's globals)."""
+    rows = [(m, row) for m in namespace.values() if isinstance(m, Mutant) for row in m.rows]
+    kills = [Kill.of(m, row) for m, row in rows if not row.passes]
+    return kills, [Baseline.of(m, row) for m, row in rows if row.passes]

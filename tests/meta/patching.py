@@ -10,18 +10,28 @@ replaced on their owner. A mutant that is one patch is one line:
 Mutants written as one line are named after the variable that holds them (tests.meta.mutants names
 them when the groups load); the decorators (`mutant`, `applying`, `around`, `after_init`) name theirs
 after the decorated function, and take its docstring.
+
+Each mutant declares the rows it is run in (tests.meta.kill): the claims whose checks must catch it,
+`mutant.caught_by(claim, *variants)`, or, for a faithful re-implementation, must pass with it,
+`mutant.passes(claim, *variants)`. A decorated mutant declares its kills with the `caught_by` decorator:
+
+    @caught_by(VALUES, "LSTM", "GRU")
+    @around(RNNBase, "forward")
+    def ...
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, TypeVar
 
 import pytest
 import torch
 from torch.nn.modules import rnn as rnn_module
+
+from conformance.claims import Claim
 
 Kernel = Callable[..., Any]
 Make = Callable[[Kernel], Kernel]
@@ -35,6 +45,16 @@ CELLS = ("lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell")
 """The cell kernels."""
 
 
+class Declared(NamedTuple):
+    """A row declared on a mutant: the check of `claim`, run for `variant` with the parameters `chosen`
+    (a dtype, tf32), must fail with the mutant applied, or pass where `passes`."""
+
+    passes: bool
+    claim: Claim
+    variant: str
+    chosen: dict[str, object]
+
+
 @dataclass(eq=False)
 class Mutant:
     """A named way of breaking torch: `mutant()` is a context manager within which torch is broken."""
@@ -42,9 +62,22 @@ class Mutant:
     patch: Patch
     name: str = ""
     doc: str = ""
+    rows: list[Declared] = field(default_factory=list)
+    """The rows it is run in, as declared by `caught_by` and `passes`."""
 
     def __call__(self) -> AbstractContextManager[None]:
         return self.patch()
+
+    def caught_by(self, claim: Claim, *variants: str, **chosen: object) -> Mutant:
+        """This mutant, declared to be caught by the check of `claim` for each of `variants`."""
+        self.rows += [Declared(False, claim, variant, chosen) for variant in variants]
+        return self
+
+    def passes(self, claim: Claim, *variants: str, **chosen: object) -> Mutant:
+        """This mutant, a faithful re-implementation, declared to pass the check of `claim` for each of
+        `variants`."""
+        self.rows += [Declared(True, claim, variant, chosen) for variant in variants]
+        return self
 
     def __repr__(self) -> str:
         return f"Mutant({self.name or '?'})"
@@ -55,6 +88,11 @@ def name_mutants(namespace: dict[str, object]) -> None:
     for name, value in namespace.items():
         if isinstance(value, Mutant) and not value.name:
             value.name = name
+
+
+def caught_by(claim: Claim, *variants: str, **chosen: object) -> Callable[[Mutant], Mutant]:
+    """A decorator: the decorated mutant, declared to be caught by the check of `claim` for each of `variants`."""
+    return lambda m: m.caught_by(claim, *variants, **chosen)
 
 
 def mutant(body: Callable[[], Iterator[None]]) -> Mutant:

@@ -1,6 +1,7 @@
 """The mutation library: torch broken the way a backend or module bug would break each claim, grouped by
-what the mutants break. Each group module defines its mutants and its KILLS (and, where its mutants
-are variations of a faithful re-implementation, the BASELINES that show the re-implementation passes).
+what the mutants break. Each group module defines its mutants, each declaring the checks that catch it
+(`Mutant.caught_by`), and where its mutants are variations of a faithful re-implementation, the checks
+the re-implementation passes (`Mutant.passes`); its KILLS and BASELINES are the rows so declared.
 """
 
 from __future__ import annotations
@@ -20,4 +21,4 @@ for _group in GROUPS.values():
     name_mutants(vars(_group))
 
 KILLS: list[Kill] = [k for group in GROUPS.values() for k in group.KILLS]
-BASELINES: list[Baseline] = [b for group in GROUPS.values() for b in getattr(group, "BASELINES", [])]
+BASELINES: list[Baseline] = [b for group in GROUPS.values() for b in group.BASELINES]

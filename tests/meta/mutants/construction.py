@@ -21,8 +21,8 @@ from torch.nn.modules.rnn import GRU, RNN, RNNBase, RNNCell, RNNCellBase
 
 from conformance.claims import construction as c
 
-from ..kill import kill
-from ..patching import Mutant, after_init, applying, around, wrapped
+from ..kill import declared
+from ..patching import Mutant, after_init, applying, around, caught_by, wrapped
 
 Arguments = dict[str, Any]
 DROPOUT_MESSAGE = f"{c.DROPOUT_MESSAGE} representing the probability of an element being zeroed"
@@ -72,6 +72,7 @@ def is_real_number(value: object) -> bool:
 # Dropout -------------------------------------------------------------------------------------
 
 
+@caught_by(c.DROPOUT_RANGE, "GRU")
 @on_arguments
 def dropout_clamped_into_range(arguments: Arguments) -> None:
     """A dropout outside [0, 1] silently clamped to the nearest end instead of refused."""
@@ -80,6 +81,7 @@ def dropout_clamped_into_range(arguments: Arguments) -> None:
         arguments["dropout"] = min(max(d, 0.0), 1.0)
 
 
+@caught_by(c.DROPOUT_RANGE, "LSTM_PROJ")
 @on_arguments
 def dropout_range_raises_type_error(arguments: Arguments) -> None:
     """The range check raising TypeError where ValueError is documented."""
@@ -88,6 +90,7 @@ def dropout_range_raises_type_error(arguments: Arguments) -> None:
         raise TypeError(DROPOUT_MESSAGE)
 
 
+@caught_by(c.DROPOUT_BOOL, "RNN_TANH")
 @on_arguments
 def dropout_bool_accepted(arguments: Arguments) -> None:
     """dropout=True taken as 1.0 and False as 0.0, as `isinstance(True, numbers.Number)` allows."""
@@ -95,6 +98,7 @@ def dropout_bool_accepted(arguments: Arguments) -> None:
         arguments["dropout"] = float(arguments["dropout"])
 
 
+@caught_by(c.DROPOUT_TYPE, "LSTM")
 @on_arguments
 def dropout_strings_and_tensors_converted(arguments: Arguments) -> None:
     """A dropout of '0.5' or torch.tensor(0.5) converted by float() and accepted."""
@@ -102,12 +106,14 @@ def dropout_strings_and_tensors_converted(arguments: Arguments) -> None:
         arguments["dropout"] = float(arguments["dropout"])
 
 
+@caught_by(c.DROPOUT_UNCONVERTIBLE, "GRU")
 @on_arguments
 def dropout_converted_before_validation(arguments: Arguments) -> None:
     """float(dropout) before the validation, so float()'s own errors escape (what torch 2.13 itself does)."""
     arguments["dropout"] = float(arguments["dropout"])
 
 
+@caught_by(c.VALID, "LSTM")
 @on_arguments
 def dropout_one_refused(arguments: Arguments) -> None:
     """An off-by-one range check that refuses the valid dropout=1."""
@@ -115,6 +121,7 @@ def dropout_one_refused(arguments: Arguments) -> None:
         raise ValueError("dropout should be a number in range [0, 1)")
 
 
+@caught_by(c.DROPOUT_WARNING, "RNN_TANH")
 @after_init(RNNBase)
 def dropout_warning_for_every_layer_count(module: RNNBase) -> None:
     """The dropout warning emitted whatever num_layers is."""
@@ -126,6 +133,7 @@ def dropout_warning_for_every_layer_count(module: RNNBase) -> None:
         )
 
 
+@caught_by(c.DROPOUT_WARNING, "GRU")
 @around(RNNBase, "__init__")
 def dropout_warning_missing(real: Callable[..., None], self: RNNBase, *args: Any, **kwargs: Any) -> None:
     """No dropout warning at all."""
@@ -137,6 +145,7 @@ def dropout_warning_missing(real: Callable[..., None], self: RNNBase, *args: Any
 # Sizes ---------------------------------------------------------------------------------------
 
 
+@caught_by(c.HIDDEN_SIZE, "GRU")
 @on_arguments
 def hidden_size_unvalidated(arguments: Arguments) -> None:
     """No hidden_size validation (torch before 2.1): the weight allocation fails with a RuntimeError."""
@@ -145,6 +154,7 @@ def hidden_size_unvalidated(arguments: Arguments) -> None:
         torch.empty((4 * h, 1))
 
 
+@caught_by(c.HIDDEN_SIZE_TYPE, "LSTM")
 @on_arguments
 def hidden_size_coerced_to_int(arguments: Arguments) -> None:
     """hidden_size=4.0 or '4' accepted as 4 instead of refused with TypeError."""
@@ -154,6 +164,7 @@ def hidden_size_coerced_to_int(arguments: Arguments) -> None:
         arguments["hidden_size"] = int(h)
 
 
+@caught_by(c.NUM_LAYERS, "RNN_RELU")
 @on_arguments
 def num_layers_at_least_one(arguments: Arguments) -> None:
     """num_layers <= 0 silently raised to one layer."""
@@ -161,6 +172,7 @@ def num_layers_at_least_one(arguments: Arguments) -> None:
         arguments["num_layers"] = max(arguments["num_layers"], 1)
 
 
+@caught_by(c.PROJ_SIZE, "LSTM")
 @on_arguments
 def negative_proj_size_disables_projection(arguments: Arguments) -> None:
     """proj_size < 0 read as "no projection" instead of refused."""
@@ -168,6 +180,7 @@ def negative_proj_size_disables_projection(arguments: Arguments) -> None:
         arguments["proj_size"] = 0
 
 
+@caught_by(c.PROJ_SIZE, "LSTM_PROJ")
 @on_arguments
 def proj_size_not_below_hidden_size_disables_projection(arguments: Arguments) -> None:
     """proj_size >= hidden_size read as "no projection" instead of refused."""
@@ -175,6 +188,7 @@ def proj_size_not_below_hidden_size_disables_projection(arguments: Arguments) ->
         arguments["proj_size"] = 0
 
 
+@caught_by(c.PROJ_SIZE_UNSUPPORTED, "GRU", "RNN_TANH")
 @on_kwargs(RNN, GRU)
 def proj_size_ignored_by_rnn_and_gru(kwargs: Arguments) -> None:
     """nn.RNN and nn.GRU silently dropping a proj_size argument."""
@@ -184,6 +198,7 @@ def proj_size_ignored_by_rnn_and_gru(kwargs: Arguments) -> None:
 # Nonlinearity and bias -----------------------------------------------------------------------
 
 
+@caught_by(c.NONLINEARITY, "RNN_RELU")
 @on_kwargs(RNN)
 def unknown_nonlinearity_means_tanh(kwargs: Arguments) -> None:
     """nn.RNN falling back to tanh for a nonlinearity it does not know."""
@@ -191,6 +206,7 @@ def unknown_nonlinearity_means_tanh(kwargs: Arguments) -> None:
         kwargs["nonlinearity"] = "tanh"
 
 
+@caught_by(c.CELL_NONLINEARITY, "RNNCell_TANH")
 @on_kwargs(RNNCell)
 def rnn_cell_checks_nonlinearity_at_construction(kwargs: Arguments) -> None:
     """nn.RNNCell refusing an unknown nonlinearity when constructed, like nn.RNN, against its contract."""
@@ -199,6 +215,7 @@ def rnn_cell_checks_nonlinearity_at_construction(kwargs: Arguments) -> None:
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
 
 
+@caught_by(c.CELL_NONLINEARITY, "RNNCell_RELU")
 @around(RNNCell, "forward")
 def rnn_cell_unknown_nonlinearity_runs_tanh(
     real: Callable[..., torch.Tensor], self: RNNCell, input: torch.Tensor, hx: torch.Tensor | None = None
@@ -213,6 +230,7 @@ def rnn_cell_unknown_nonlinearity_runs_tanh(
         self.nonlinearity = saved
 
 
+@caught_by(c.VALID, "GRU", "LSTMCell")
 @after_init(RNNBase, RNNCellBase)
 def bias_false_warns(module: torch.nn.Module) -> None:
     """A deprecation warning for the valid argument bias=False, on full modules and cells."""
@@ -220,25 +238,4 @@ def bias_false_warns(module: torch.nn.Module) -> None:
         warnings.warn("bias=False is deprecated and will be removed", DeprecationWarning, stacklevel=2)
 
 
-KILLS = [
-    kill(dropout_clamped_into_range, c.DROPOUT_RANGE, "GRU"),
-    kill(dropout_range_raises_type_error, c.DROPOUT_RANGE, "LSTM_PROJ"),
-    kill(dropout_bool_accepted, c.DROPOUT_BOOL, "RNN_TANH"),
-    kill(dropout_strings_and_tensors_converted, c.DROPOUT_TYPE, "LSTM"),
-    kill(dropout_converted_before_validation, c.DROPOUT_UNCONVERTIBLE, "GRU"),
-    kill(hidden_size_unvalidated, c.HIDDEN_SIZE, "GRU"),
-    kill(hidden_size_coerced_to_int, c.HIDDEN_SIZE_TYPE, "LSTM"),
-    kill(num_layers_at_least_one, c.NUM_LAYERS, "RNN_RELU"),
-    kill(negative_proj_size_disables_projection, c.PROJ_SIZE, "LSTM"),
-    kill(proj_size_not_below_hidden_size_disables_projection, c.PROJ_SIZE, "LSTM_PROJ"),
-    kill(proj_size_ignored_by_rnn_and_gru, c.PROJ_SIZE_UNSUPPORTED, "GRU"),
-    kill(proj_size_ignored_by_rnn_and_gru, c.PROJ_SIZE_UNSUPPORTED, "RNN_TANH"),
-    kill(unknown_nonlinearity_means_tanh, c.NONLINEARITY, "RNN_RELU"),
-    kill(rnn_cell_checks_nonlinearity_at_construction, c.CELL_NONLINEARITY, "RNNCell_TANH"),
-    kill(rnn_cell_unknown_nonlinearity_runs_tanh, c.CELL_NONLINEARITY, "RNNCell_RELU"),
-    kill(dropout_warning_for_every_layer_count, c.DROPOUT_WARNING, "RNN_TANH"),
-    kill(dropout_warning_missing, c.DROPOUT_WARNING, "GRU"),
-    kill(bias_false_warns, c.VALID, "GRU"),
-    kill(bias_false_warns, c.VALID, "LSTMCell"),
-    kill(dropout_one_refused, c.VALID, "LSTM"),
-]
+KILLS, BASELINES = declared(vars())

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from conformance.claims.dropout import EVAL_MODE, FIRST_LAYER_STATE, LAST_LAYER_OUTPUT, P_ONE, P_ZERO, SCALED
 
-from ..kill import baseline, kill
+from ..kill import declared
 from ..patching import FullCall, Kernel, Make, dense_results, full_arguments, is_packed, on_full_kernels
 
 Tensor = torch.Tensor
@@ -85,41 +85,35 @@ def output_dropped(result: tuple[Tensor, ...], call: FullCall) -> tuple[Tensor, 
     return (F.dropout(result[0], call.dropout, call.train), *result[1:])
 
 
-# Not a mutant: the faithful layer-by-layer kernel the layerwise mutants below are variations of.
-layerwise_dropout = on_full_kernels(layerwise())
+# Not a mutant: the faithful layer-by-layer kernel the layerwise mutants below are variations of. Without
+# their bugs it passes the checks, so a kill is the bug's doing.
+layerwise_dropout = (
+    on_full_kernels(layerwise())
+    .passes(EVAL_MODE, "LSTM")
+    .passes(P_ZERO, "GRU")
+    .passes(FIRST_LAYER_STATE, "LSTM_PROJ")
+    .passes(LAST_LAYER_OUTPUT, "RNN_TANH")
+    .passes(P_ONE, "LSTM")
+    .passes(SCALED, "RNN_RELU")
+)
 # The kernel drops between layers whatever the module's training flag says.
-dropout_in_eval_mode = on_full_kernels(full_arguments(always_training))
+dropout_in_eval_mode = on_full_kernels(full_arguments(always_training)).caught_by(EVAL_MODE, "GRU")
 # dropout read as the probability of keeping an element, as some other libraries define it.
-dropout_as_keep_probability = on_full_kernels(layerwise(lambda x, p, train: F.dropout(x, 1.0 - p, train)))
+dropout_as_keep_probability = (
+    on_full_kernels(layerwise(lambda x, p, train: F.dropout(x, 1.0 - p, train)))
+    .caught_by(P_ZERO, "LSTM")
+    .caught_by(P_ONE, "RNN_RELU")
+)
 # Dropout applied to x before the first layer as well as between layers.
-dropout_on_input = on_full_kernels(layerwise(before=dropped))
+dropout_on_input = on_full_kernels(layerwise(before=dropped)).caught_by(FIRST_LAYER_STATE, "RNN_TANH")
 # Dropout applied to h_n (and c_n) in training mode.
-dropout_on_final_state = on_full_kernels(dense_results(states_dropped))
+dropout_on_final_state = on_full_kernels(dense_results(states_dropped)).caught_by(FIRST_LAYER_STATE, "LSTM_PROJ")
 # Dropout applied to the last layer's output too, in training mode.
-dropout_on_last_output = on_full_kernels(dense_results(output_dropped))
+dropout_on_last_output = on_full_kernels(dense_results(output_dropped)).caught_by(LAST_LAYER_OUTPUT, "GRU")
 # Kept elements passed on as they are, not scaled by 1/(1-p).
-dropout_not_scaled = on_full_kernels(layerwise(unscaled))
+dropout_not_scaled = on_full_kernels(layerwise(unscaled)).caught_by(SCALED, "RNN_RELU")
 # x * mask * (1/(1-p)) computed in that order: at p = 1 it is 0 * inf, NaN everywhere.
-dropout_one_gives_nan = on_full_kernels(layerwise(scaled_after_mask))
+dropout_one_gives_nan = on_full_kernels(layerwise(scaled_after_mask)).caught_by(P_ONE, "LSTM")
 
 
-KILLS = [
-    kill(dropout_in_eval_mode, EVAL_MODE, "GRU"),
-    kill(dropout_as_keep_probability, P_ZERO, "LSTM"),
-    kill(dropout_on_input, FIRST_LAYER_STATE, "RNN_TANH"),
-    kill(dropout_on_final_state, FIRST_LAYER_STATE, "LSTM_PROJ"),
-    kill(dropout_on_last_output, LAST_LAYER_OUTPUT, "GRU"),
-    kill(dropout_one_gives_nan, P_ONE, "LSTM"),
-    kill(dropout_as_keep_probability, P_ONE, "RNN_RELU"),
-    kill(dropout_not_scaled, SCALED, "RNN_RELU"),
-]
-
-BASELINES = [
-    baseline(layerwise_dropout, EVAL_MODE, "LSTM"),
-    baseline(layerwise_dropout, P_ZERO, "GRU"),
-    baseline(layerwise_dropout, FIRST_LAYER_STATE, "LSTM_PROJ"),
-    baseline(layerwise_dropout, LAST_LAYER_OUTPUT, "RNN_TANH"),
-    baseline(layerwise_dropout, P_ONE, "LSTM"),
-    baseline(layerwise_dropout, SCALED, "RNN_RELU"),
-]
-"""Without its bugs the layer-by-layer kernel passes the checks, so a kill is the bug's doing."""
+KILLS, BASELINES = declared(vars())

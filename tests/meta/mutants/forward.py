@@ -19,8 +19,8 @@ from torch.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNN
 
 from conformance.claims import forward as claims
 
-from ..kill import kill
-from ..patching import Kernel, Mutant, applying, is_packed, on_full_kernels, on_kernels, replacing, wrapped
+from ..kill import declared
+from ..patching import Kernel, Mutant, applying, caught_by, is_packed, on_full_kernels, on_kernels, replacing, wrapped
 
 FULL_CLASSES = (RNN, LSTM, GRU)
 CELL_CLASSES = (RNNCell, LSTMCell, GRUCell)
@@ -95,6 +95,7 @@ def expected_features(owner: type, name: str) -> Callable[[Features], Mutant]:
 # Full modules --------------------------------------------------------------------------------
 
 
+@caught_by(claims.INPUT_DIMS, "LSTM")
 @on_forward(*FULL_CLASSES)
 def input_dims_raise_runtime_error(module: torch.nn.Module, input: Any, hx: Any) -> tuple[Any, Any]:
     """Input of the wrong dimensionality refused with RuntimeError where ValueError is documented."""
@@ -103,12 +104,14 @@ def input_dims_raise_runtime_error(module: torch.nn.Module, input: Any, hx: Any)
     return input, hx
 
 
+@caught_by(claims.INPUT_DIMS, "GRU")
 @on_forward(*FULL_CLASSES)
 def one_dim_input_read_as_one_step(module: torch.nn.Module, input: Any, hx: Any) -> tuple[Any, Any]:
     """1-D input read as an unbatched sequence of one step instead of refused."""
     return (input.unsqueeze(0) if input.dim() == 1 else input), hx
 
 
+@caught_by(claims.HX_DIMS, "RNN_TANH", "LSTM")
 @repairing_states
 def states_reshaped_to_the_input_batching(state: Tensor, shape: tuple[int, ...]) -> Tensor:
     """h_0 and c_0 reshaped to the expected shape when the element count allows, whatever their dimensions."""
@@ -122,27 +125,33 @@ def check_input_without_size(self: RNNBase, input: Tensor, batch_sizes: Tensor |
 
 
 # check_input without its input_size comparison: the kernel meets the wrong input on its own.
-input_size_unchecked = replacing(RNNBase, "check_input", check_input_without_size)
+input_size_unchecked = replacing(RNNBase, "check_input", check_input_without_size).caught_by(
+    claims.INPUT_SIZE, "GRU", "LSTM", "LSTM_PROJ"
+)
 
 
+@caught_by(claims.HX_SHAPE, "LSTM_PROJ")
 @expected_features(RNNBase, "get_expected_hidden_size")
 def expected_hidden_ignores_proj_size(module: RNNBase, features: int) -> int:
     """The expected h_0 size computed from hidden_size even when proj_size is set."""
     return module.hidden_size
 
 
+@caught_by(claims.HX_SHAPE, "LSTM_PROJ")
 @expected_features(LSTM, "get_expected_cell_size")
 def expected_cell_state_uses_proj_size(module: LSTM, features: int) -> int:
     """The expected c_0 size computed from proj_size, like h_0's, instead of hidden_size."""
     return module.proj_size or features
 
 
+@caught_by(claims.HX_SHAPE, "RNN_RELU", "LSTM")
 @repairing_states
 def mismatched_states_replaced_by_zeros(state: Tensor, shape: tuple[int, ...]) -> Tensor:
     """h_0 or c_0 of the wrong size silently replaced by zeros of the right one, as if omitted."""
     return state.new_zeros(shape) if state.dim() == len(shape) else state
 
 
+@caught_by(claims.HX_BATCH_SIZE, "GRU", "LSTM")
 @repairing_states
 def state_batch_cycled_to_the_input_batch(state: Tensor, shape: tuple[int, ...]) -> Tensor:
     """h_0 or c_0 of another batch size repeated (or cut) to the input's batch instead of refused."""
@@ -168,12 +177,15 @@ def empty_when_zero_length(real: Kernel) -> Kernel:
 
 
 # A sequence of length 0 answered with an empty output and h_0 as h_n instead of refused.
-zero_length_returns_empty_output = on_full_kernels(empty_when_zero_length)
+zero_length_returns_empty_output = on_full_kernels(empty_when_zero_length).caught_by(
+    claims.ZERO_LENGTH, "RNN_TANH", "LSTM_PROJ"
+)
 
 
 # Cells ---------------------------------------------------------------------------------------
 
 
+@caught_by(claims.CELL_DIMS, "GRUCell")
 @on_forward(*CELL_CLASSES)
 def cell_input_dims_raise_runtime_error(module: torch.nn.Module, input: Any, hx: Any) -> tuple[Any, Any]:
     """A cell's input of the wrong dimensionality refused with RuntimeError where ValueError is documented."""
@@ -182,6 +194,7 @@ def cell_input_dims_raise_runtime_error(module: torch.nn.Module, input: Any, hx:
     return input, hx
 
 
+@caught_by(claims.CELL_DIMS, "LSTMCell")
 @on_forward(*CELL_CLASSES)
 def cell_state_dims_unchecked(module: torch.nn.Module, input: Any, hx: Any) -> tuple[Any, Any]:
     """A cell's hidden state of more than 2 dimensions reshaped to the input's batching, when its element count
@@ -245,33 +258,13 @@ class CellChecks:
 
 
 # Cell kernels that never compare the input's features with input_size.
-cell_input_size_unchecked = CellChecks(input_size=False).mutant()
+cell_input_size_unchecked = CellChecks(input_size=False).mutant().caught_by(claims.CELL_INPUT_SIZE, "RNNCell_TANH")
 # Cell kernels that never compare the hidden state's features with hidden_size.
-cell_hidden_size_unchecked = CellChecks(hidden_size=False).mutant()
+cell_hidden_size_unchecked = CellChecks(hidden_size=False).mutant().caught_by(claims.CELL_HIDDEN_SIZE, "LSTMCell")
 # Cell kernels that skip the batch-size check, so a hidden batch of 1 broadcasts silently.
-cell_batch_size_unchecked = CellChecks(batch_size=False).mutant()
+cell_batch_size_unchecked = (
+    CellChecks(batch_size=False).mutant().caught_by(claims.CELL_BATCH_SIZE, "GRUCell", "LSTMCell")
+)
 
 
-KILLS = [
-    kill(input_dims_raise_runtime_error, claims.INPUT_DIMS, "LSTM"),
-    kill(one_dim_input_read_as_one_step, claims.INPUT_DIMS, "GRU"),
-    kill(states_reshaped_to_the_input_batching, claims.HX_DIMS, "RNN_TANH"),
-    kill(states_reshaped_to_the_input_batching, claims.HX_DIMS, "LSTM"),
-    kill(input_size_unchecked, claims.INPUT_SIZE, "GRU"),
-    kill(input_size_unchecked, claims.INPUT_SIZE, "LSTM"),
-    kill(input_size_unchecked, claims.INPUT_SIZE, "LSTM_PROJ"),
-    kill(expected_hidden_ignores_proj_size, claims.HX_SHAPE, "LSTM_PROJ"),
-    kill(expected_cell_state_uses_proj_size, claims.HX_SHAPE, "LSTM_PROJ"),
-    kill(mismatched_states_replaced_by_zeros, claims.HX_SHAPE, "RNN_RELU"),
-    kill(mismatched_states_replaced_by_zeros, claims.HX_SHAPE, "LSTM"),
-    kill(state_batch_cycled_to_the_input_batch, claims.HX_BATCH_SIZE, "GRU"),
-    kill(state_batch_cycled_to_the_input_batch, claims.HX_BATCH_SIZE, "LSTM"),
-    kill(zero_length_returns_empty_output, claims.ZERO_LENGTH, "RNN_TANH"),
-    kill(zero_length_returns_empty_output, claims.ZERO_LENGTH, "LSTM_PROJ"),
-    kill(cell_input_dims_raise_runtime_error, claims.CELL_DIMS, "GRUCell"),
-    kill(cell_state_dims_unchecked, claims.CELL_DIMS, "LSTMCell"),
-    kill(cell_input_size_unchecked, claims.CELL_INPUT_SIZE, "RNNCell_TANH"),
-    kill(cell_hidden_size_unchecked, claims.CELL_HIDDEN_SIZE, "LSTMCell"),
-    kill(cell_batch_size_unchecked, claims.CELL_BATCH_SIZE, "GRUCell"),
-    kill(cell_batch_size_unchecked, claims.CELL_BATCH_SIZE, "LSTMCell"),
-]
+KILLS, BASELINES = declared(vars())

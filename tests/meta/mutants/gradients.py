@@ -18,7 +18,7 @@ import torch
 
 from conformance.claims.gradients import VALUES
 
-from ..kill import kill
+from ..kill import declared
 from ..patching import (
     CELLS,
     FULL,
@@ -98,13 +98,25 @@ def double_upper_layers(call: FullCall) -> None:
 
 
 # weight_hh gets no gradient: a backward that forgets the recurrent weights' accumulation.
-weight_hh_gradient_dropped = parameter_gradient_scaled(1, 0.0)
+weight_hh_gradient_dropped = (
+    parameter_gradient_scaled(1, 0.0).caught_by(VALUES, "LSTM").caught_by(VALUES, "GRUCell", dtype=F32)
+)
 # Only bias_ih gets its gradient; bias_hh, which enters the same sum, gets none.
-bias_hh_gradient_dropped = parameter_gradient_scaled(3, 0.0)
+bias_hh_gradient_dropped = (
+    parameter_gradient_scaled(3, 0.0).caught_by(VALUES, "RNN_TANH", dtype=F32).caught_by(VALUES, "LSTMCell")
+)
 # Bidirectional modules: each direction's weights receive the other direction's gradients.
-direction_gradients_swapped = on_full_kernels(full_arguments(swap_direction_gradients))
+direction_gradients_swapped = (
+    on_full_kernels(full_arguments(swap_direction_gradients))
+    .caught_by(VALUES, "GRU")
+    .caught_by(VALUES, "LSTM_PROJ", dtype=F32)
+)
 # Layers above the first accumulate their weight gradients twice.
-upper_layer_gradients_doubled = on_full_kernels(full_arguments(double_upper_layers))
+upper_layer_gradients_doubled = (
+    on_full_kernels(full_arguments(double_upper_layers))
+    .caught_by(VALUES, "LSTM", dtype=F32)
+    .caught_by(VALUES, "RNN_RELU")
+)
 
 
 # State gradients -------------------------------------------------------------------------------
@@ -127,11 +139,23 @@ def c_gradient_dropped(result: tuple[torch.Tensor, ...], args: list[Any]) -> tup
 
 
 # The gradient with respect to the initial hidden state comes back halved.
-h0_gradient_halved = on_kernels(**dict.fromkeys(FULL + CELLS, arguments(halve_h0)))
+h0_gradient_halved = (
+    on_kernels(**dict.fromkeys(FULL + CELLS, arguments(halve_h0)))
+    .caught_by(VALUES, "GRU", dtype=F32)
+    .caught_by(VALUES, "RNNCell_TANH")
+)
 # Packed input only: h0's gradient comes back in the wrong batch order (a lost permutation).
-packed_h0_gradient_batch_reversed = on_full_kernels(full_arguments(reverse_batch_when_packed))
+packed_h0_gradient_batch_reversed = (
+    on_full_kernels(full_arguments(reverse_batch_when_packed))
+    .caught_by(VALUES, "RNN_TANH")
+    .caught_by(VALUES, "LSTM", dtype=F32)
+)
 # LSTM and LSTMCell ignore the upstream gradient of the cell state (c_n, c'): only h is followed.
-lstm_cell_state_gradient_dropped = on_kernels(lstm=results(c_gradient_dropped), lstm_cell=results(c_gradient_dropped))
+lstm_cell_state_gradient_dropped = (
+    on_kernels(lstm=results(c_gradient_dropped), lstm_cell=results(c_gradient_dropped))
+    .caught_by(VALUES, "LSTM_PROJ")
+    .caught_by(VALUES, "LSTMCell", dtype=F32)
+)
 
 
 # Whole backward passes -------------------------------------------------------------------------
@@ -167,31 +191,15 @@ def gradients_of(name: str) -> Make:
 
 
 # float64 modules whose backward pass runs in float32 (the forward values stay float64).
-backward_in_float32 = on_kernels(**dict.fromkeys(FULL + CELLS, float32_backward))
+backward_in_float32 = on_kernels(**dict.fromkeys(FULL + CELLS, float32_backward)).caught_by(
+    VALUES, "LSTM", "RNN_RELU", "GRUCell"
+)
 # RNN and RNNCell with relu compute relu forward but backpropagate through tanh.
-relu_backward_uses_tanh_derivative = on_kernels(
-    rnn_relu=gradients_of("rnn_tanh"), rnn_relu_cell=gradients_of("rnn_tanh_cell")
+relu_backward_uses_tanh_derivative = (
+    on_kernels(rnn_relu=gradients_of("rnn_tanh"), rnn_relu_cell=gradients_of("rnn_tanh_cell"))
+    .caught_by(VALUES, "RNN_RELU", dtype=F32)
+    .caught_by(VALUES, "RNNCell_RELU")
 )
 
 
-KILLS = [
-    kill(weight_hh_gradient_dropped, VALUES, "LSTM"),
-    kill(weight_hh_gradient_dropped, VALUES, "GRUCell", dtype=F32),
-    kill(bias_hh_gradient_dropped, VALUES, "RNN_TANH", dtype=F32),
-    kill(bias_hh_gradient_dropped, VALUES, "LSTMCell"),
-    kill(direction_gradients_swapped, VALUES, "GRU"),
-    kill(direction_gradients_swapped, VALUES, "LSTM_PROJ", dtype=F32),
-    kill(upper_layer_gradients_doubled, VALUES, "LSTM", dtype=F32),
-    kill(upper_layer_gradients_doubled, VALUES, "RNN_RELU"),
-    kill(h0_gradient_halved, VALUES, "GRU", dtype=F32),
-    kill(h0_gradient_halved, VALUES, "RNNCell_TANH"),
-    kill(packed_h0_gradient_batch_reversed, VALUES, "RNN_TANH"),
-    kill(packed_h0_gradient_batch_reversed, VALUES, "LSTM", dtype=F32),
-    kill(lstm_cell_state_gradient_dropped, VALUES, "LSTM_PROJ"),
-    kill(lstm_cell_state_gradient_dropped, VALUES, "LSTMCell", dtype=F32),
-    kill(backward_in_float32, VALUES, "LSTM"),
-    kill(backward_in_float32, VALUES, "RNN_RELU"),
-    kill(backward_in_float32, VALUES, "GRUCell"),
-    kill(relu_backward_uses_tanh_derivative, VALUES, "RNN_RELU", dtype=F32),
-    kill(relu_backward_uses_tanh_derivative, VALUES, "RNNCell_RELU"),
-]
+KILLS, BASELINES = declared(vars())

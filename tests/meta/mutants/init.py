@@ -22,7 +22,7 @@ from torch.nn.modules.rnn import RNNBase, RNNCellBase
 from conformance import test_init
 from conformance.claims.init import BOUNDS, UNIFORM
 
-from ..kill import kill
+from ..kill import declared
 from ..patching import Mutant, combined, replacing
 
 Rule = Callable[[Any, str, torch.nn.Parameter], object]
@@ -88,51 +88,46 @@ def statistics_only(mutant: Mutant) -> Mutant:
 
 
 # N(0, b^2/3): the documented mean and variance, the wrong distribution (and unbounded).
-normal_with_the_same_std = reset_parameters_by(normal_with_std_of(documented))
+normal_with_the_same_std = (
+    reset_parameters_by(normal_with_std_of(documented))
+    .caught_by(BOUNDS, "LSTM", "RNNCell_TANH")
+    .caught_by(UNIFORM, "RNN_TANH")
+)
 # N(0, b^2/3) truncated to [-b, b]: never outside the bound, so only the distribution tells.
-truncated_normal_within_the_bound = reset_parameters_by(truncated_normal)
-half_the_bound = reset_parameters_by(symmetric(lambda m: documented(m) / 2))
-nonnegative = reset_parameters_by(uniform(lambda m: 0.0))
-bound_from_input_size = reset_parameters_by(symmetric(from_input_size))
+truncated_normal_within_the_bound = reset_parameters_by(truncated_normal).caught_by(UNIFORM, "GRU", "RNNCell_RELU")
+half_the_bound = reset_parameters_by(symmetric(lambda m: documented(m) / 2)).caught_by(UNIFORM, "LSTM", "GRUCell")
+nonnegative = reset_parameters_by(uniform(lambda m: 0.0)).caught_by(UNIFORM, "RNN_RELU", "LSTMCell")
+bound_from_input_size = (
+    reset_parameters_by(symmetric(from_input_size))
+    .caught_by(BOUNDS, "GRU", "LSTMCell")
+    .caught_by(UNIFORM, "LSTM_PROJ", "RNNCell_TANH")
+)
 # Weights as documented, biases zero.
-zero_biases = reset_parameters_by(for_names("bias", lambda m, name, p: init.zeros_(p)))
+zero_biases = reset_parameters_by(for_names("bias", lambda m, name, p: init.zeros_(p))).caught_by(
+    UNIFORM, "GRU", "RNNCell_TANH"
+)
 # Only weight_hr wrong: U(-1/sqrt(proj_size), 1/sqrt(proj_size)), wider than documented.
-weight_hr_bound_from_proj_size = reset_parameters_by(for_names("weight_hr", symmetric(from_proj_size)))
+weight_hr_bound_from_proj_size = (
+    reset_parameters_by(for_names("weight_hr", symmetric(from_proj_size)))
+    .caught_by(BOUNDS, "LSTM_PROJ")
+    .caught_by(UNIFORM, "LSTM_PROJ")
+)
 # Only weight_hr wrong: Glorot's U(-a, a), a = sqrt(6 / (proj_size + hidden_size)), as for a Linear.
-weight_hr_xavier_uniform = reset_parameters_by(for_names("weight_hr", lambda m, name, p: init.xavier_uniform_(p)))
+weight_hr_xavier_uniform = (
+    reset_parameters_by(for_names("weight_hr", lambda m, name, p: init.xavier_uniform_(p)))
+    .caught_by(BOUNDS, "LSTM_PROJ")
+    .caught_by(UNIFORM, "LSTM_PROJ")
+)
 
-normal_with_the_same_std_statistics_only = statistics_only(normal_with_the_same_std)
-bound_from_input_size_statistics_only = statistics_only(bound_from_input_size)
-weight_hr_bound_from_proj_size_statistics_only = statistics_only(weight_hr_bound_from_proj_size)
-weight_hr_xavier_uniform_statistics_only = statistics_only(weight_hr_xavier_uniform)
+# The same mutants, with only the goodness-of-fit statistics to tell.
+normal_with_the_same_std_statistics_only = statistics_only(normal_with_the_same_std).caught_by(
+    UNIFORM, "RNN_TANH", "GRUCell"
+)
+bound_from_input_size_statistics_only = statistics_only(bound_from_input_size).caught_by(UNIFORM, "LSTM")
+weight_hr_bound_from_proj_size_statistics_only = statistics_only(weight_hr_bound_from_proj_size).caught_by(
+    UNIFORM, "LSTM_PROJ"
+)
+weight_hr_xavier_uniform_statistics_only = statistics_only(weight_hr_xavier_uniform).caught_by(UNIFORM, "LSTM_PROJ")
 
 
-KILLS = [
-    # Outside the documented bound.
-    kill(normal_with_the_same_std, BOUNDS, "LSTM"),
-    kill(normal_with_the_same_std, BOUNDS, "RNNCell_TANH"),
-    kill(bound_from_input_size, BOUNDS, "GRU"),
-    kill(bound_from_input_size, BOUNDS, "LSTMCell"),
-    kill(weight_hr_bound_from_proj_size, BOUNDS, "LSTM_PROJ"),
-    kill(weight_hr_xavier_uniform, BOUNDS, "LSTM_PROJ"),
-    # Within or outside the bound, but not U(-b, b).
-    kill(normal_with_the_same_std, UNIFORM, "RNN_TANH"),
-    kill(truncated_normal_within_the_bound, UNIFORM, "GRU"),
-    kill(truncated_normal_within_the_bound, UNIFORM, "RNNCell_RELU"),
-    kill(half_the_bound, UNIFORM, "LSTM"),
-    kill(half_the_bound, UNIFORM, "GRUCell"),
-    kill(nonnegative, UNIFORM, "RNN_RELU"),
-    kill(nonnegative, UNIFORM, "LSTMCell"),
-    kill(bound_from_input_size, UNIFORM, "LSTM_PROJ"),
-    kill(bound_from_input_size, UNIFORM, "RNNCell_TANH"),
-    kill(zero_biases, UNIFORM, "GRU"),
-    kill(zero_biases, UNIFORM, "RNNCell_TANH"),
-    kill(weight_hr_bound_from_proj_size, UNIFORM, "LSTM_PROJ"),
-    kill(weight_hr_xavier_uniform, UNIFORM, "LSTM_PROJ"),
-    # The same, with only the goodness-of-fit statistics to tell.
-    kill(normal_with_the_same_std_statistics_only, UNIFORM, "RNN_TANH"),
-    kill(normal_with_the_same_std_statistics_only, UNIFORM, "GRUCell"),
-    kill(bound_from_input_size_statistics_only, UNIFORM, "LSTM"),
-    kill(weight_hr_bound_from_proj_size_statistics_only, UNIFORM, "LSTM_PROJ"),
-    kill(weight_hr_xavier_uniform_statistics_only, UNIFORM, "LSTM_PROJ"),
-]
+KILLS, BASELINES = declared(vars())

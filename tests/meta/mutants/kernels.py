@@ -11,12 +11,13 @@ import torch.nn.functional as F
 
 from conformance.claims import devices, outputs
 
-from ..kill import kill
+from ..kill import declared
 from ..patching import (
     FULL,
     FullCall,
     Make,
     Mutant,
+    caught_by,
     dense_results,
     full_arguments,
     is_packed,
@@ -135,26 +136,43 @@ def paper_gru_cell(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias 
 
 # Full-module kernels -------------------------------------------------------------------------
 
-lstm_gates_i_f_swapped = on_kernels(lstm=with_weights(gates_permuted([1, 0, 2, 3], 4)))
-gru_update_gate_reversed = on_kernels(gru=with_weights(z_negated))
-rnn_relu_computes_tanh = on_kernels(rnn_relu=replaced_by("rnn_tanh"), rnn_relu_cell=replaced_by("rnn_tanh_cell"))
+lstm_gates_i_f_swapped = (
+    on_kernels(lstm=with_weights(gates_permuted([1, 0, 2, 3], 4)))
+    .caught_by(outputs.VALUES, "LSTM")
+    .caught_by(outputs.VALUES, "LSTM_PROJ", dtype=F32)
+)
+gru_update_gate_reversed = (
+    on_kernels(gru=with_weights(z_negated)).caught_by(outputs.TF32, "GRU", tf32=True).caught_by(outputs.VALUES, "GRU")
+)
+rnn_relu_computes_tanh = (
+    on_kernels(rnn_relu=replaced_by("rnn_tanh"), rnn_relu_cell=replaced_by("rnn_tanh_cell"))
+    .caught_by(outputs.VALUES, "RNN_RELU", dtype=F32)
+    .caught_by(outputs.VALUES, "RNNCell_RELU")
+)
 # Bidirectional modules run each direction with the other's weights.
-reverse_direction_uses_forward_weights = on_full_kernels(full_arguments(_swap_bidirectional))
+reverse_direction_uses_forward_weights = on_full_kernels(full_arguments(_swap_bidirectional)).caught_by(
+    outputs.VALUES, "GRU", dtype=F32
+)
 # A kernel that silently computes double-precision inputs in single precision.
-float64_computed_in_float32 = on_full_kernels(_downcast)
+float64_computed_in_float32 = on_full_kernels(_downcast).caught_by(outputs.VALUES, "RNN_TANH", "LSTM")
 # The shape of a real ROCm LSTM bug, which appeared only for batches larger than 100.
-corrupted_above_batch_100 = corrupted_when("batch", lambda n: n > 100)
-corrupted_above_seq_len_40 = corrupted_when("seq_len", lambda n: n > 40)
-corrupted_above_features_48 = corrupted_when("features", lambda n: n > 48)
+corrupted_above_batch_100 = corrupted_when("batch", lambda n: n > 100).caught_by(outputs.VALUES, "LSTM", dtype=F32)
+corrupted_above_seq_len_40 = corrupted_when("seq_len", lambda n: n > 40).caught_by(outputs.VALUES, "GRU", dtype=F32)
+corrupted_above_features_48 = corrupted_when("features", lambda n: n > 48).caught_by(
+    outputs.VALUES, "RNN_TANH", dtype=F32
+)
 # A broken path for the smallest batch only: a batch of one, or an unbatched input.
-corrupted_at_batch_1 = corrupted_when("batch", lambda n: n == 1)
-corrupted_at_seq_len_1 = corrupted_when("seq_len", lambda n: n == 1)
+corrupted_at_batch_1 = corrupted_when("batch", lambda n: n == 1).caught_by(outputs.VALUES, "LSTM")
+corrupted_at_seq_len_1 = corrupted_when("seq_len", lambda n: n == 1).caught_by(outputs.VALUES, "GRU")
 # h_n laid out batch-first when batch_first=True, against the documentation.
-h_n_batch_first = on_full_kernels(dense_results(_states_batch_first))
+h_n_batch_first = on_full_kernels(dense_results(_states_batch_first)).caught_by(outputs.SHAPES, "LSTM")
 # Full modules return h_n in float32 whatever their dtype, as a kernel keeping its state in float32 would.
-h_n_returned_in_float32 = on_full_kernels(results(lambda r, args: (r[0], r[1].float(), *r[2:])))
+h_n_returned_in_float32 = on_full_kernels(results(lambda r, args: (r[0], r[1].float(), *r[2:]))).caught_by(
+    outputs.DTYPE_DEVICE, "GRU"
+)
 
 
+@caught_by(devices.PARITY, "LSTM", dtype=F32)
 @mutant
 def every_other_call_perturbed() -> Iterator[None]:
     """A device whose kernels disagree with the CPU's: every second call is off by 0.05."""
@@ -170,28 +188,12 @@ def every_other_call_perturbed() -> Iterator[None]:
 
 # Cell kernels --------------------------------------------------------------------------------
 
-lstm_cell_returns_c_h = on_kernels(lstm_cell=results(lambda result, args: tuple(reversed(result))))
-gru_cell_reset_before_product = on_kernels(gru_cell=lambda real: paper_gru_cell)
+lstm_cell_returns_c_h = on_kernels(lstm_cell=results(lambda result, args: tuple(reversed(result)))).caught_by(
+    outputs.VALUES, "LSTMCell"
+)
+gru_cell_reset_before_product = on_kernels(gru_cell=lambda real: paper_gru_cell).caught_by(
+    outputs.VALUES, "GRUCell", dtype=F32
+)
 
 
-KILLS = [
-    kill(h_n_returned_in_float32, outputs.DTYPE_DEVICE, "GRU"),
-    kill(gru_update_gate_reversed, outputs.TF32, "GRU", tf32=True),
-    kill(every_other_call_perturbed, devices.PARITY, "LSTM", dtype=F32),
-    kill(h_n_batch_first, outputs.SHAPES, "LSTM"),
-    kill(lstm_gates_i_f_swapped, outputs.VALUES, "LSTM"),
-    kill(lstm_gates_i_f_swapped, outputs.VALUES, "LSTM_PROJ", dtype=F32),
-    kill(gru_update_gate_reversed, outputs.VALUES, "GRU"),
-    kill(rnn_relu_computes_tanh, outputs.VALUES, "RNN_RELU", dtype=F32),
-    kill(rnn_relu_computes_tanh, outputs.VALUES, "RNNCell_RELU"),
-    kill(reverse_direction_uses_forward_weights, outputs.VALUES, "GRU", dtype=F32),
-    kill(float64_computed_in_float32, outputs.VALUES, "RNN_TANH"),
-    kill(float64_computed_in_float32, outputs.VALUES, "LSTM"),
-    kill(corrupted_above_batch_100, outputs.VALUES, "LSTM", dtype=F32),
-    kill(corrupted_above_seq_len_40, outputs.VALUES, "GRU", dtype=F32),
-    kill(corrupted_above_features_48, outputs.VALUES, "RNN_TANH", dtype=F32),
-    kill(corrupted_at_batch_1, outputs.VALUES, "LSTM"),
-    kill(corrupted_at_seq_len_1, outputs.VALUES, "GRU"),
-    kill(lstm_cell_returns_c_h, outputs.VALUES, "LSTMCell"),
-    kill(gru_cell_reset_before_product, outputs.VALUES, "GRUCell", dtype=F32),
-]
+KILLS, BASELINES = declared(vars())

@@ -22,8 +22,8 @@ from torch.nn.modules.rnn import RNNBase, RNNCellBase
 
 from conformance.claims import modes
 
-from ..kill import kill
-from ..patching import Proxy, around, combined, mutant, replaced, replacing
+from ..kill import declared
+from ..patching import Proxy, around, caught_by, combined, mutant, replaced, replacing
 
 DRIFT = 1e-4
 """Relative drift of a drifting compiler's outputs: far above float64's bound, above float32's."""
@@ -51,6 +51,7 @@ class Drifting(Proxy):
 # Compilers -----------------------------------------------------------------------------------
 
 
+@caught_by(modes.SCRIPT, "LSTM", "GRUCell")
 @around(torch.jit, "script")
 def scripted_outputs_drift(real: Callable[..., Any], obj: object, *args: object, **kwargs: object) -> object:
     """torch.jit.script compiles the module, but the scripted code's outputs drift."""
@@ -60,14 +61,22 @@ def scripted_outputs_drift(real: Callable[..., Any], obj: object, *args: object,
 
 
 # torch.compile returns a module whose outputs drift (and compiles nothing, to stay quick).
-compiled_outputs_drift = replacing(torch, "compile", lambda model, **options: Drifting(model))
+compiled_outputs_drift = (
+    replacing(torch, "compile", lambda model, **options: Drifting(model))
+    .caught_by(modes.COMPILE, "GRU", dtype=F32)
+    .caught_by(modes.COMPILE_GRADIENTS, "RNN_TANH")
+)
 # torch.compile bakes the weights the module held when compiled into the compiled code.
-compiled_weights_frozen = replacing(torch, "compile", lambda model, **options: copy.deepcopy(model))
+compiled_weights_frozen = replacing(torch, "compile", lambda model, **options: copy.deepcopy(model)).caught_by(
+    modes.COMPILE, "LSTM_PROJ"
+)
 
 
 # functional_call, state_dict, copies ---------------------------------------------------------
 
 
+@caught_by(modes.FUNCTIONAL, "LSTM")
+@caught_by(modes.FUNCTIONAL_GRADIENTS, "GRU")
 @mutant
 def functional_call_reads_stale_weights() -> Iterator[None]:
     """forward() no longer refreshes the flat weights when a parameter object is swapped, as before
@@ -92,9 +101,11 @@ def skipping_last_parameter(real: Callable[..., None]) -> Callable[..., None]:
 # load_state_dict silently keeps the module's own value of its last parameter (strict or not).
 state_dict_load_skips_a_key = replacing(
     (RNNBase, RNNCellBase), "_load_from_state_dict", skipping_last_parameter(torch.nn.Module._load_from_state_dict)
-)
+).caught_by(modes.STATE_DICT, "RNN_RELU", "LSTMCell")
 
 
+@caught_by(modes.PICKLE, "LSTM_PROJ")
+@caught_by(modes.DEEPCOPY, "GRU")
 @around(RNNBase, "__setstate__")
 def unpickled_flat_weights_out_of_sync(real: Callable[..., None], self: RNNBase, state: dict) -> None:
     """__setstate__ (pickle and deepcopy alike) leaves the kernels' first flat weight a zero tensor
@@ -106,12 +117,15 @@ def unpickled_flat_weights_out_of_sync(real: Callable[..., None], self: RNNBase,
 
 
 # copy.deepcopy hands back the original parameters instead of copies.
-deepcopy_shares_parameters = replacing(torch.nn.Parameter, "__deepcopy__", lambda self, memo: self)
+deepcopy_shares_parameters = replacing(torch.nn.Parameter, "__deepcopy__", lambda self, memo: self).caught_by(
+    modes.DEEPCOPY, "RNNCell_TANH"
+)
 
 
 # dtype conversion, reassigned and tied parameters --------------------------------------------
 
 
+@caught_by(modes.TO_DTYPE, "LSTM", dtype=None)
 @around(RNNBase, "_apply")
 def conversion_leaves_a_flat_weight_behind(
     real: Callable[..., torch.nn.Module], self: RNNBase, fn: Callable, recurse: bool = True
@@ -131,9 +145,10 @@ def conversion_leaves_a_flat_weight_behind(
 reassigned_parameter_ignored = combined(
     replacing(RNNBase, "__setattr__", torch.nn.Module.__setattr__),
     replacing(RNNBase, "_weights_have_changed", lambda self: False),
-)
+).caught_by(modes.FLATTEN, "GRU")
 
 
+@caught_by(modes.TIED, "RNN_TANH")
 @around(RNNBase, "__setattr__")
 def tied_parameter_copied(real: Callable[..., None], self: RNNBase, attr: str, value: object) -> None:
     """A parameter assigned under a second name gets a private copy in the flat weights (as a flat
@@ -149,20 +164,4 @@ def tied_parameter_copied(real: Callable[..., None], self: RNNBase, attr: str, v
             self._flat_weight_refs[k] = weakref.ref(value)
 
 
-KILLS = [
-    kill(scripted_outputs_drift, modes.SCRIPT, "LSTM"),
-    kill(scripted_outputs_drift, modes.SCRIPT, "GRUCell"),
-    kill(compiled_outputs_drift, modes.COMPILE, "GRU", dtype=F32),
-    kill(compiled_weights_frozen, modes.COMPILE, "LSTM_PROJ"),
-    kill(compiled_outputs_drift, modes.COMPILE_GRADIENTS, "RNN_TANH"),
-    kill(functional_call_reads_stale_weights, modes.FUNCTIONAL, "LSTM"),
-    kill(functional_call_reads_stale_weights, modes.FUNCTIONAL_GRADIENTS, "GRU"),
-    kill(state_dict_load_skips_a_key, modes.STATE_DICT, "RNN_RELU"),
-    kill(state_dict_load_skips_a_key, modes.STATE_DICT, "LSTMCell"),
-    kill(unpickled_flat_weights_out_of_sync, modes.PICKLE, "LSTM_PROJ"),
-    kill(unpickled_flat_weights_out_of_sync, modes.DEEPCOPY, "GRU"),
-    kill(deepcopy_shares_parameters, modes.DEEPCOPY, "RNNCell_TANH"),
-    kill(conversion_leaves_a_flat_weight_behind, modes.TO_DTYPE, "LSTM", dtype=None),
-    kill(reassigned_parameter_ignored, modes.FLATTEN, "GRU"),
-    kill(tied_parameter_copied, modes.TIED, "RNN_TANH"),
-]
+KILLS, BASELINES = declared(vars())

@@ -12,11 +12,12 @@ from torch.nn.modules.rnn import RNNBase, RNNCellBase
 
 from conformance.claims import outputs, parameters
 
-from ..kill import kill
-from ..patching import Proxy, after_init, replacing
+from ..kill import declared
+from ..patching import Proxy, after_init, caught_by, replacing
 from .kernels import directions_swapped
 
 
+@caught_by(parameters.NAMES, "GRU")
 @after_init(RNNBase, RNNCellBase)
 def bias_hh_registered_first(module: torch.nn.Module) -> None:
     """bias_hh registered before bias_ih, in full modules and cells."""
@@ -28,6 +29,7 @@ def bias_hh_registered_first(module: torch.nn.Module) -> None:
     module._parameters.update(items)
 
 
+@caught_by(parameters.NAMES, "LSTMCell")
 @after_init(RNNCellBase)
 def cell_registers_zero_biases_without_bias(module: torch.nn.Module) -> None:
     """Cells built with bias=False register zero biases all the same."""
@@ -37,6 +39,7 @@ def cell_registers_zero_biases_without_bias(module: torch.nn.Module) -> None:
         module.bias_hh = torch.nn.Parameter(torch.zeros(gh))
 
 
+@caught_by(parameters.SHAPES, "LSTM_PROJ")
 @after_init(RNNBase)
 def upper_weight_ih_ignores_proj_size(module: RNNBase) -> None:
     """weight_ih of the layers above the first sized for hidden_size inputs even with proj_size."""
@@ -49,6 +52,7 @@ def upper_weight_ih_ignores_proj_size(module: RNNBase) -> None:
                 setattr(module, name, torch.nn.Parameter(torch.zeros(wider, dtype=w.dtype)))
 
 
+@caught_by(parameters.FLAT, "RNN_TANH")
 @after_init(RNNBase)
 def flat_weights_names_reverse_first(module: RNNBase) -> None:
     """_flat_weights_names lists each layer's reverse direction before its forward one."""
@@ -62,14 +66,9 @@ def _filled_with_a_quarter(*args: Any, **kwargs: Any) -> torch.Tensor:
 
 
 # An omitted h_0 (and c_0) filled with 0.25 instead of zeros.
-default_state_not_zero = replacing(rnn_module, "torch", Proxy(torch, {"zeros": _filled_with_a_quarter}))
+default_state_not_zero = replacing(rnn_module, "torch", Proxy(torch, {"zeros": _filled_with_a_quarter})).caught_by(
+    outputs.DEFAULT_STATE, "GRU", "LSTMCell"
+)
 
 
-KILLS = [
-    kill(bias_hh_registered_first, parameters.NAMES, "GRU"),
-    kill(cell_registers_zero_biases_without_bias, parameters.NAMES, "LSTMCell"),
-    kill(upper_weight_ih_ignores_proj_size, parameters.SHAPES, "LSTM_PROJ"),
-    kill(flat_weights_names_reverse_first, parameters.FLAT, "RNN_TANH"),
-    kill(default_state_not_zero, outputs.DEFAULT_STATE, "GRU"),
-    kill(default_state_not_zero, outputs.DEFAULT_STATE, "LSTMCell"),
-]
+KILLS, BASELINES = declared(vars())

@@ -17,8 +17,8 @@ from torch.nn.utils.rnn import PackedSequence
 
 from conformance.claims.packed import BATCH_ORDER, FINAL_STATE, OUTPUT, STRUCTURE
 
-from ..kill import baseline, kill
-from ..patching import FULL, Kernel, Make, Mutant, around, is_packed, on_kernels, wrapping
+from ..kill import declared
+from ..patching import FULL, Kernel, Make, Mutant, around, caught_by, is_packed, on_kernels, wrapping
 
 F32 = torch.float32
 MODULES = (RNN, LSTM, GRU)
@@ -126,12 +126,26 @@ def packed_kernels(**switches: bool) -> Mutant:
     return on_kernels(**{mode: packed_kernel(mode, **switches) for mode in FULL})
 
 
-# Not a mutant: the faithful Python kernel the packed kernel mutants below are variations of.
-packed_python_kernel = packed_kernels()
+# Not a mutant: the faithful Python kernel the packed kernel mutants below are variations of. Without
+# their bugs it passes the checks, so a kill is the bug's doing.
+packed_python_kernel = (
+    packed_kernels()
+    .passes(STRUCTURE, "LSTM_PROJ")
+    .passes(OUTPUT, "LSTM_PROJ")
+    .passes(OUTPUT, "GRU", dtype=F32)
+    .passes(FINAL_STATE, "RNN_RELU", "LSTM")
+    .passes(BATCH_ORDER, "GRU")
+)
 # h_n (and c_n) taken after the longest sequence's last step, not each sequence's own.
-packed_state_at_padded_end = packed_kernels(forward_through_padding=True)
+packed_state_at_padded_end = (
+    packed_kernels(forward_through_padding=True).caught_by(FINAL_STATE, "GRU").caught_by(FINAL_STATE, "LSTM", dtype=F32)
+)
 # The reverse direction starts at the padded end and reads zeros until each sequence begins.
-packed_reverse_starts_at_padded_end = packed_kernels(reverse_through_padding=True)
+packed_reverse_starts_at_padded_end = (
+    packed_kernels(reverse_through_padding=True)
+    .caught_by(OUTPUT, "RNN_TANH", "LSTM_PROJ")
+    .caught_by(FINAL_STATE, "RNN_RELU")
+)
 
 
 # The modules' Python forward -------------------------------------------------------------------
@@ -144,6 +158,7 @@ def select_batch(hidden: Hidden, index: Tensor) -> Hidden:
     return hidden.index_select(1, index)
 
 
+@caught_by(BATCH_ORDER, "LSTM")
 @around(MODULES, "forward")
 def packed_h_n_in_sorted_order(real: Forward, self: torch.nn.Module, input: Any, hx: Any = None) -> Any:
     """h_n (and c_n) returned in the kernel's longest-first order, not permuted back to the caller's."""
@@ -153,6 +168,7 @@ def packed_h_n_in_sorted_order(real: Forward, self: torch.nn.Module, input: Any,
     return output, hidden
 
 
+@caught_by(BATCH_ORDER, "RNN_TANH")
 @around(MODULES, "forward")
 def packed_h0_not_permuted(real: Forward, self: torch.nn.Module, input: Any, hx: Any = None) -> Any:
     """h_0 (and c_0) handed to the kernel in the caller's order, not sorted with the sequences."""
@@ -179,29 +195,11 @@ def int32_batch_sizes(p: PackedSequence) -> PackedSequence:
 
 
 # The packed output drops sorted_indices and unsorted_indices (so it unpads in sorted order).
-packed_output_without_indices = wrapping(MODULES, "forward", repacked(lambda p: PackedSequence(p.data, p.batch_sizes)))
+packed_output_without_indices = wrapping(
+    MODULES, "forward", repacked(lambda p: PackedSequence(p.data, p.batch_sizes))
+).caught_by(STRUCTURE, "GRU")
 # The packed output's batch_sizes as int32, the type cuDNN keeps sequence lengths in.
-packed_output_batch_sizes_int32 = wrapping(MODULES, "forward", repacked(int32_batch_sizes))
+packed_output_batch_sizes_int32 = wrapping(MODULES, "forward", repacked(int32_batch_sizes)).caught_by(STRUCTURE, "LSTM")
 
 
-KILLS = [
-    kill(packed_output_without_indices, STRUCTURE, "GRU"),
-    kill(packed_output_batch_sizes_int32, STRUCTURE, "LSTM"),
-    kill(packed_reverse_starts_at_padded_end, OUTPUT, "RNN_TANH"),
-    kill(packed_reverse_starts_at_padded_end, OUTPUT, "LSTM_PROJ"),
-    kill(packed_state_at_padded_end, FINAL_STATE, "GRU"),
-    kill(packed_state_at_padded_end, FINAL_STATE, "LSTM", dtype=F32),
-    kill(packed_reverse_starts_at_padded_end, FINAL_STATE, "RNN_RELU"),
-    kill(packed_h_n_in_sorted_order, BATCH_ORDER, "LSTM"),
-    kill(packed_h0_not_permuted, BATCH_ORDER, "RNN_TANH"),
-]
-
-BASELINES = [
-    baseline(packed_python_kernel, STRUCTURE, "LSTM_PROJ"),
-    baseline(packed_python_kernel, OUTPUT, "LSTM_PROJ"),
-    baseline(packed_python_kernel, OUTPUT, "GRU", dtype=F32),
-    baseline(packed_python_kernel, FINAL_STATE, "RNN_RELU"),
-    baseline(packed_python_kernel, FINAL_STATE, "LSTM"),
-    baseline(packed_python_kernel, BATCH_ORDER, "GRU"),
-]
-"""Without their bugs the re-implemented kernels pass the checks, so a kill is the bug's doing."""
+KILLS, BASELINES = declared(vars())
