@@ -7,39 +7,35 @@ Breaks `init.uniform`; caught as every variant (RNN_TANH, RNN_RELU, LSTM, LSTM_P
 from __future__ import annotations
 
 from . import cells, layers
+from ._init import UniformInit
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell"]
 
 
-class _PositiveLayers(layers._Layers):
+class _Positive(UniformInit):
     def init_range(self) -> tuple[float, float]:
         return 0.0, super().init_range()[1]
 
 
-class _PositiveCell(cells._Cell):
-    def init_range(self) -> tuple[float, float]:
-        return 0.0, super().init_range()[1]
-
-
-class RNN(_PositiveLayers, layers.RNN):
+class RNN(_Positive, layers.RNN):
     pass
 
 
-class LSTM(_PositiveLayers, layers.LSTM):
+class LSTM(_Positive, layers.LSTM):
     pass
 
 
-class GRU(_PositiveLayers, layers.GRU):
+class GRU(_Positive, layers.GRU):
     pass
 
 
-class RNNCell(_PositiveCell, cells.RNNCell):
+class RNNCell(_Positive, cells.RNNCell):
     pass
 
 
-class LSTMCell(_PositiveCell, cells.LSTMCell):
+class LSTMCell(_Positive, cells.LSTMCell):
     pass
 
 
-class GRUCell(_PositiveCell, cells.GRUCell):
+class GRUCell(_Positive, cells.GRUCell):
     pass

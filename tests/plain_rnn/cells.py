@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.nn import Parameter
 
 from . import _checks
+from ._init import UniformInit
 from ._steps import ACTIVATIONS, LSTM_GATES, State, gru_step, lstm_step, rnn_step
 
 
-class _Cell(torch.nn.Module):
+class _Cell(UniformInit):
     """weight_ih (G*H, input_size), weight_hh (G*H, H), bias_ih and bias_hh (G*H,) or None."""
 
     GATES = 1
@@ -50,17 +49,6 @@ class _Cell(torch.nn.Module):
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
-
-    def init_range(self) -> tuple[float, float]:
-        """U(-sqrt(k), sqrt(k)) with k = 1/hidden_size."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        return -bound, bound
-
-    def reset_parameters(self) -> None:
-        low, high = self.init_range()
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(low, high)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -10,7 +10,6 @@ and the reverse direction starts there from h_0.
 from __future__ import annotations
 
 import itertools
-import math
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +18,7 @@ from torch.nn import Parameter
 from torch.nn.utils.rnn import PackedSequence
 
 from . import _checks
+from ._init import UniformInit
 from ._steps import ACTIVATIONS, LSTM_GATES, State, gru_step, lstm_step, rnn_step
 
 Weights = dict[str, Tensor | None]
@@ -26,7 +26,7 @@ ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 """The documented registration order of one layer and direction's parameters."""
 
 
-class _Layers(torch.nn.Module):
+class _Layers(UniformInit):
     """What RNN, LSTM and GRU share: arguments, parameters, layout and stacking."""
 
     GATES = 1
@@ -36,7 +36,6 @@ class _Layers(torch.nn.Module):
 
     def __init__(
         self,
-        mode: str,
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
@@ -49,7 +48,6 @@ class _Layers(torch.nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        self.mode = mode
         self.dropout = self.dropout_probability(dropout)
         self.input_size = _checks.positive_int("input_size", input_size)
         self.hidden_size = _checks.positive_int("hidden_size", hidden_size)
@@ -72,6 +70,10 @@ class _Layers(torch.nn.Module):
     @staticmethod
     def dropout_probability(dropout: object) -> float:
         return _checks.dropout_probability(dropout)
+
+    @property
+    def mode(self) -> str:
+        return self.NAME
 
     @property
     def directions(self) -> int:
@@ -105,17 +107,6 @@ class _Layers(torch.nn.Module):
     def _weights(self, layer: int, direction: int) -> Weights:
         """The current parameters of one layer and direction by role (None where absent)."""
         return {role: getattr(self, self._name(role, layer, direction), None) for role in ROLES}
-
-    def init_range(self) -> tuple[float, float]:
-        """U(-sqrt(k), sqrt(k)) with k = 1/hidden_size, for every parameter (weight_hr included)."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        return -bound, bound
-
-    def reset_parameters(self) -> None:
-        low, high = self.init_range()
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(low, high)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -267,10 +258,13 @@ class RNN(_Layers):
     ) -> None:
         _checks.refuse_extra_arguments(type(self).__name__, unknown)
         self.nonlinearity = _checks.rnn_nonlinearity(nonlinearity)
-        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(
-            mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
         )
+
+    @property
+    def mode(self) -> str:
+        return f"RNN_{self.nonlinearity.upper()}"
 
     def _step(self, gx: Tensor, state: State, weights: Weights) -> State:
         w_hh = weights["weight_hh"]
@@ -285,33 +279,6 @@ class LSTM(_Layers):
     NAME = "LSTM"
     STATES = 2
     GATE_ORDER = LSTM_GATES
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        proj_size: int = 0,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
-        super().__init__(
-            "LSTM",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            proj_size,
-            device,
-            dtype,
-        )
 
     def _state_features(self) -> tuple[int, ...]:
         return (self.out_size, self.hidden_size)
@@ -352,7 +319,7 @@ class GRU(_Layers):
     ) -> None:
         _checks.refuse_extra_arguments(type(self).__name__, unknown)
         super().__init__(
-            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
         )
 
     def _step(self, gx: Tensor, state: State, weights: Weights) -> State:
