@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from conformance.draw.calls import Call
 from conformance.draw.strategies import Inputs, Weights, drawn_parameters
+from conformance.run.layouts import repeated
 from conformance.run.modules import build_module, rounded
 from reference import Spec, output_shapes, parameter_table
 
@@ -65,6 +67,8 @@ class Example:
     """How the module is run (run.modes); the mode's claims name it."""
     kernel: str | None = None
     """The kernel choice the check runs under (cudnn or native on CUDA), for the reproducer."""
+    call: Call = field(default_factory=Call)
+    """How torch is called: memory layouts, grad mode, the CPU kernel (draw.calls)."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -93,6 +97,13 @@ class Example:
         """Input, given state and every parameter, in registration order."""
         return [INPUT, *self.state_names, *self.params]
 
+    def called(self, call: Call) -> Example:
+        """The example called as `call` says; an expanded layout repeats its tensors' first slices."""
+        x = repeated(self.x) if call.input_layout == "expanded" else self.x
+        if call.state_layout != "expanded":
+            return replace(self, call=call, x=x)
+        return replace(self, call=call, x=x, h0=repeated(self.h0), c0=repeated(self.c0))
+
     def without_state(self) -> Example:
         return replace(self, h0=None, c0=None)
 
@@ -117,7 +128,7 @@ class Example:
             text += f"; training mode after torch.manual_seed({self.train_seed})"
         if self.upstream is not None:
             text += f"; upstream gradients drawn for {', '.join(self.upstream)}"
-        return text
+        return f"{text}; called with {self.call.describe()}"
 
 
 def parameters_for(spec: Spec, weights: Weights) -> Arrays:

@@ -14,6 +14,7 @@ import torch
 from hypothesis import strategies as st
 
 from conformance.draw import sizes
+from conformance.draw.calls import calls
 from conformance.draw.example import Example, make_example, with_upstream
 from conformance.draw.strategies import BOOLEANS, SEEDS, Inputs, inputs, specs, weights
 from reference import Spec
@@ -48,6 +49,7 @@ def gradient_examples(draw: st.DrawFn, variant: str, dtype: torch.dtype, device:
         # h0's gradient must come back in the caller's batch order: packed runs always give h0.
         shape = replace(shape, hx=True)
     example = make_example(spec, shape, draw(weights(), label="weights"), dtype, device)
+    example = example.called(draw(calls(spec, device, backward=True), label="call"))
     if packed:
         batch = shape.batch
         assert batch is not None

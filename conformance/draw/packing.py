@@ -26,6 +26,7 @@ import torch
 from hypothesis import strategies as st
 
 from conformance.draw import sizes
+from conformance.draw.calls import calls
 from conformance.draw.example import Example, Packing, make_example
 from conformance.draw.strategies import BOOLEANS, SEEDS, Inputs, dimension, optional_dimension, specs, weights
 from reference import Spec
@@ -82,6 +83,7 @@ def packed_examples(
     spec = draw(specs(variant), label="spec")
     shape = input_shapes(draw, spec, cap.seq_len, cap.batch, batched=True, hx=hx)
     case = make_example(spec, shape, draw(weights(), label="weights"), dtype, device)
+    case = case.called(draw(calls(spec, device), label="call"))
     packing = draw(packings(longest_first), label="packing")
     lengths = draw(lengths_strategy(shape.batch, shape.seq_len, packing.enforce_sorted), label="lengths")
     return replace(case, lengths=lengths, packing=packing)

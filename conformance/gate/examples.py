@@ -1,21 +1,31 @@
-"""Counts the examples each check runs, for the conformance report.
+"""Counts the examples each check runs, and the calls of torch by axis value, for the conformance report.
 
 Every check is a Hypothesis test; the plugin wraps its `inner_test` (Hypothesis's hook for running
-each example) once, so every example the pipeline runs is counted, whatever the check draws.
+each example) once, so every example the pipeline runs is counted, whatever the check draws. The
+pipeline's run stage tallies the value of every axis each call of torch took (`reached`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 count = 0
+axes: Counter[str] = Counter()
+"""Calls of torch in the current check, by `axis=value`."""
 
 
 def reset() -> None:
     global count
     count = 0
+    axes.clear()
+
+
+def reached(values: Mapping[str, str]) -> None:
+    """Tally one call of torch with these axis values."""
+    axes.update(f"{axis}={value}" for axis, value in values.items())
 
 
 def counting(function: Callable[..., Any] | None) -> None:

@@ -171,6 +171,8 @@ def pytest_runtest_call(item: pytest.Item):
     finally:
         if claim_of(item) is not None:
             item.user_properties.append(("examples", examples.count))
+            if examples.axes:
+                item.user_properties.append(("axes", dict(sorted(examples.axes.items()))))
 
 
 class Recorder:

@@ -33,6 +33,7 @@ def record(report, outcome: str) -> dict[str, object]:
         "doc": props.get("doc"),
         "outcome": outcome,
         "examples": props.get("examples"),
+        "axes": props.get("axes"),
         "device": props.get("device"),
         "dtype": props.get("dtype"),
         "kernel": props.get("kernel"),

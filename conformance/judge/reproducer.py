@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from conformance.draw.example import C_N, C_NEXT, H_N, H_NEXT, INPUT, OUTPUT, Example
-from conformance.run import implementation
+from conformance.run import implementation, layouts
 from reference import Spec, output_shapes
 
 INLINE_LIMIT = 6000
@@ -25,10 +25,12 @@ def too_large(*arrays: np.ndarray | None) -> bool:
 
 def header(example: Example) -> list[str]:
     """Lines that build the module with the example's weights and inputs and run it: `result`."""
-    impl, spec = implementation.current(), example.spec
+    impl, spec, how = implementation.current(), example.spec, example.call
     lines = [impl.imports, f"dtype, device = {example.dtype}, {example.device!r}"]
     if example.kernel is not None:
         lines.append(f"torch.backends.cudnn.enabled = {example.kernel == 'cudnn'}")
+    if how.cpu_kernel is not None:
+        lines.append(f"torch.backends.mkldnn.enabled = {how.cpu_kernel == 'onednn'}")
     lines += [
         f"module = {impl.source(spec.kind, spec.constructor_kwargs())}.to(device, dtype)",
         "weights = {",
@@ -36,31 +38,71 @@ def header(example: Example) -> list[str]:
         "}",
         "module.load_state_dict({k: torch.tensor(v, dtype=dtype, device=device)",
         "                        for k, v in weights.items()})",
-        f"module.train({example.train_seed is not None})",
+        *parameter_lines(example),
+        f"module.train({example.train_seed is not None or how.grad_mode == 'train'})",
+        *input_lines(example),
     ]
-    grad = ", requires_grad=True" if example.upstream is not None else ""
-    args = []
-    for name, value in (("x", example.x), ("h0", example.h0), ("c0", example.c0)):
-        if value is not None:
-            lines.append(f"{name} = torch.tensor({literal(value)}, dtype=dtype, device=device{grad})")
-            args.append(name)
     hx = "" if example.h0 is None else (", (h0, c0)" if example.c0 is not None else ", h0")
     source = "x"
     if example.lengths is not None:
         source = "packed"
-        how = example.packing
-        if how.method == "pack_sequence":
-            cut = "x[b, :n]" if spec.batch_first else "x[:n, b]"
-            seqs = f"[{cut} for b, n in enumerate({example.lengths!r})]"
-            lines.append(f"packed = {RNN_UTILS}.pack_sequence({seqs}, enforce_sorted={how.enforce_sorted})")
-        else:
-            lines.append(
-                f"packed = {RNN_UTILS}.pack_padded_sequence(x, {example.lengths!r}, "
-                f"batch_first={spec.batch_first}, enforce_sorted={how.enforce_sorted})"
-            )
+        lines += packing_lines(example)
     if example.train_seed is not None:
         lines.append(f"torch.manual_seed({example.train_seed})")
-    lines.append(f"result = module({source}{hx})")
+    call = f"result = module({source}{hx})"
+    context = {"no_grad": "torch.no_grad()", "inference_mode": "torch.inference_mode()"}.get(how.grad_mode)
+    lines += [call] if example.upstream is not None or context is None else [f"with {context}:", f"    {call}"]
+    return lines
+
+
+def parameter_lines(example: Example) -> list[str]:
+    """The parameters assigned anew in the call's parameter layout (then flattened, if it says so)."""
+    how = example.call
+    relay = layouts.source("p", how.parameter_layout)
+    if relay is None:
+        return []
+    lines = ["for name, p in list(module.named_parameters()):", "    p = p.detach()", f"    {relay}"]
+    lines.append("    setattr(module, name, torch.nn.Parameter(p))")
+    flattens = how.flatten and callable(
+        getattr(implementation.current().cls(example.spec.kind), "flatten_parameters", None)
+    )
+    return lines + (["module.flatten_parameters()"] if flattens else [])
+
+
+def input_lines(example: Example) -> list[str]:
+    """x, h0 and c0 as given, in the call's layouts, requiring grad where the example does."""
+    how, lines = example.call, []
+    backward = example.upstream is not None
+    for name, value, layout in (
+        ("x", example.x, how.input_layout),
+        ("h0", example.h0, how.state_layout),
+        ("c0", example.c0, how.state_layout),
+    ):
+        if value is None:
+            continue
+        lines.append(f"{name} = torch.tensor({literal(value)}, dtype=dtype, device=device)")
+        lines += filter(None, [layouts.source(name, layout)])
+        if backward or (name == "x" and how.grad_mode == "enable_grad"):
+            lines.append(f"{name}.requires_grad_()")
+    return lines
+
+
+def packing_lines(example: Example) -> list[str]:
+    """`packed`: x packed as the example says, its data in the call's input layout."""
+    assert example.lengths is not None
+    spec, how = example.spec, example.packing
+    if how.method == "pack_sequence":
+        cut = "x[b, :n]" if spec.batch_first else "x[:n, b]"
+        seqs = f"[{cut} for b, n in enumerate({example.lengths!r})]"
+        lines = [f"packed = {RNN_UTILS}.pack_sequence({seqs}, enforce_sorted={how.enforce_sorted})"]
+    else:
+        lines = [
+            f"packed = {RNN_UTILS}.pack_padded_sequence(x, {example.lengths!r}, "
+            f"batch_first={spec.batch_first}, enforce_sorted={how.enforce_sorted})"
+        ]
+    layout = example.call.input_layout
+    if relay := (layouts.source("data", layout) if layout in layouts.FREE_LAYOUTS else None):
+        lines += ["data = packed.data", relay, "packed = packed._replace(data=data)"]
     return lines
 
 

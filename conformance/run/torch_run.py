@@ -6,14 +6,18 @@ gradients through the kernels, a module put into another mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence
 
+from conformance.draw.calls import Call
 from conformance.draw.example import OUTPUT, Arrays, Example
+from conformance.gate import examples
+from conformance.run.layouts import FREE_LAYOUTS, placed
 from conformance.run.modules import build_module, call, load, outputs, tensor, to_numpy
 
 Forward = Callable[..., object]
@@ -36,7 +40,46 @@ def module_for(example: Example) -> torch.nn.Module:
     """The implementation's module for the example's configuration, holding its parameters."""
     module = build_module(example.spec, example.dtype, example.device)
     load(module, example.params, example.dtype, example.device)
+    relay_parameters(module, example.call)
     return module
+
+
+def relay_parameters(module: torch.nn.Module, how: Call) -> None:
+    """Each parameter replaced by a Parameter of its values in the call's parameter layout (assigned,
+    as a user would), then flatten_parameters() if the call says so and the module has it."""
+    if how.parameter_layout == "contiguous":
+        return
+    for name, p in list(module.named_parameters()):
+        setattr(module, name, torch.nn.Parameter(placed(p.detach(), how.parameter_layout)))
+    flatten = getattr(module, "flatten_parameters", None)
+    if how.flatten and callable(flatten):
+        flatten()
+
+
+def grad_mode(example: Example, backward: bool) -> AbstractContextManager[object]:
+    """The autograd mode the forward runs in: enabled for a backward pass, else as the call says."""
+    if backward:
+        return torch.enable_grad()
+    if example.call.grad_mode == "inference_mode":
+        return torch.inference_mode()
+    return torch.set_grad_enabled(example.call.grad_mode != "no_grad")
+
+
+@contextmanager
+def cpu_kernel(how: Call) -> Iterator[None]:
+    """oneDNN enabled or disabled, as the call says (torch's own choice where it says nothing).
+
+    The switch is torch.backends.mkldnn.enabled alone: its `flags()` also sets oneDNN's TF32 flag."""
+    if how.cpu_kernel is None:
+        yield
+        return
+    mkldnn = torch.backends.mkldnn
+    saved = mkldnn.enabled
+    setattr(mkldnn, "enabled", how.cpu_kernel == "onednn")  # noqa: B010 (a module property mypy cannot see)
+    try:
+        yield
+    finally:
+        setattr(mkldnn, "enabled", saved)  # noqa: B010
 
 
 def sequences(example: Example) -> list[np.ndarray]:
@@ -52,8 +95,14 @@ def pack(example: Example, x: torch.Tensor) -> PackedSequence:
     how = example.packing
     if how.method == "pack_sequence":
         seqs = [x[:n, b] if not example.spec.batch_first else x[b, :n] for b, n in enumerate(example.lengths)]
-        return pack_sequence(seqs, enforce_sorted=how.enforce_sorted)
-    return pack_padded_sequence(x, example.lengths, example.spec.batch_first, how.enforce_sorted)
+        return relaid(pack_sequence(seqs, enforce_sorted=how.enforce_sorted), example.call.input_layout)
+    packed = pack_padded_sequence(x, example.lengths, example.spec.batch_first, how.enforce_sorted)
+    return relaid(packed, example.call.input_layout)
+
+
+def relaid(packed: PackedSequence, layout: str) -> PackedSequence:
+    """The packed sequence with its data in `layout` (an expanded layout leaves it as packed)."""
+    return packed._replace(data=placed(packed.data, layout)) if layout in FREE_LAYOUTS else packed
 
 
 def seed_generators(device: str, seed: int) -> None:
@@ -75,13 +124,17 @@ def run(
     output is padded back with pad_packed_sequence unless `pad` is False (then `outputs` leaves it out).
     """
     forward: Forward = module_for(example) if module is None else module
+    how = example.call
     if isinstance(forward, torch.nn.Module):
-        forward.train(example.train_seed is not None)
-    x, h0, c0 = (tensor(a, example.dtype, example.device) for a in (example.x, example.h0, example.c0))
+        forward.train(example.train_seed is not None or how.grad_mode == "train")
+    x, h0, c0 = (
+        None if a is None else placed(tensor(a, example.dtype, example.device), layout)
+        for a, layout in ((example.x, how.input_layout), (example.h0, how.state_layout), (example.c0, how.state_layout))
+    )
     backward = example.upstream is not None
     leaves: dict[str, torch.Tensor] = {}
+    assert x is not None
     if backward:
-        assert x is not None
         leaves["input"] = x.requires_grad_()
         for name, t in zip(example.state_names, (h0, c0), strict=False):
             assert t is not None
@@ -90,23 +143,27 @@ def run(
             assert isinstance(forward, torch.nn.Module)
             parameters = dict(forward.named_parameters())
         leaves |= parameters
-    assert x is not None
-    source: object = x if example.lengths is None else pack(example, x)
-    if example.train_seed is not None:
-        seed_generators(example.device, example.train_seed)
-    with torch.set_grad_enabled(backward):
-        named = outputs(example.spec, call(forward, example.spec, source, h0, c0))
-    placement = {
-        name: (data.dtype, data.device)
-        for name, t in named.items()
-        for data in [t.data if isinstance(t, PackedSequence) else t]
-    }
-    packed = None
-    if isinstance(source, PackedSequence):
-        packed = (source, named.pop(OUTPUT))
-        if pad:
-            named[OUTPUT] = pad_packed_sequence(packed[1], example.spec.batch_first, total_length=example.seq_len)[0]
-    gradients = _gradients(example, named, leaves) if backward else None
+    elif how.grad_mode == "enable_grad":
+        x.requires_grad_()
+    examples.reached(how.axes())
+    with cpu_kernel(how):
+        source: object = x if example.lengths is None else pack(example, x)
+        if example.train_seed is not None:
+            seed_generators(example.device, example.train_seed)
+        with grad_mode(example, backward):
+            named = outputs(example.spec, call(forward, example.spec, source, h0, c0))
+            placement = {
+                name: (data.dtype, data.device)
+                for name, t in named.items()
+                for data in [t.data if isinstance(t, PackedSequence) else t]
+            }
+            packed = None
+            if isinstance(source, PackedSequence):
+                packed = (source, named.pop(OUTPUT))
+                if pad:
+                    padded = pad_packed_sequence(packed[1], example.spec.batch_first, total_length=example.seq_len)
+                    named[OUTPUT] = padded[0]
+        gradients = _gradients(example, named, leaves) if backward else None
     return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, placement)
 
 
