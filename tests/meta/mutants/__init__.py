@@ -10,11 +10,23 @@ from types import ModuleType
 
 from ..kill import Baseline, Kill
 from ..patching import name_mutants
-from . import construction, dropout, forward, gradients, implementations, init, kernels, modes, modules, packed
+from . import calls, construction, dropout, forward, gradients, implementations, init, kernels, modes, modules, packed
 
 GROUPS: dict[str, ModuleType] = {
     group.__name__.rsplit(".", 1)[-1]: group
-    for group in (kernels, modules, init, packed, dropout, modes, construction, forward, gradients, implementations)
+    for group in (
+        kernels,
+        calls,
+        modules,
+        init,
+        packed,
+        dropout,
+        modes,
+        construction,
+        forward,
+        gradients,
+        implementations,
+    )
 }
 
 for _group in GROUPS.values():
