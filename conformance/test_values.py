@@ -8,16 +8,16 @@ import pytest
 import torch
 from hypothesis import strategies as st
 
-from conformance.claims.outputs import DEFAULT_STATE, DTYPE_DEVICE, SHAPES, TF32, VALUES
+from conformance.claims.outputs import AUTOCAST, DEFAULT_STATE, DTYPE_DEVICE, SHAPES, TF32, VALUES
 from conformance.draw import sizes
 from conformance.draw.calls import calls
 from conformance.draw.example import Example, make_example
 from conformance.draw.strategies import configurations
-from conformance.judge.compare import assert_equal, judge
-from conformance.judge.reproducer import shapes_snippet
+from conformance.judge.compare import assert_equal, fail, judge
+from conformance.judge.reproducer import shapes_snippet, snippet
 from conformance.oracle.expected import expected_outputs
-from conformance.oracle.tolerances import forward_allowed, tf32_allowed
-from conformance.run.dtypes import DTYPES
+from conformance.oracle.tolerances import LOW_PRECISION, autocast_allowed, forward_allowed, tf32_allowed
+from conformance.run.dtypes import DTYPES, autocast_unsupported_reason
 from conformance.run.torch_run import run
 from reference import output_shapes
 
@@ -79,3 +79,28 @@ def test_output_dtype_and_device(variant: str, dtype: torch.dtype, device: str, 
     expected, repro = (dtype, torch.device(device)), shapes_snippet(example)
     for name, actual in placement.items():
         assert_equal(DTYPE_DEVICE, variant, f"{name}'s dtype and device", actual, expected, example, repro)
+
+
+@AUTOCAST.check(pytest.mark.parametrize("autocast", LOW_PRECISION, ids=str))
+def test_output_values_under_autocast(variant: str, autocast: torch.dtype, device: str, data: st.DataObject) -> None:
+    """Drawn at a quarter of the size tier, as gradients are: low-precision products are slow on CPUs."""
+    if reason := autocast_unsupported_reason(device, autocast):
+        pytest.skip(reason)
+    example = replace(draw_example(data, variant, torch.float32, device, sizes.capped()), autocast=autocast)
+    expected = expected_outputs(example)
+    try:
+        result = run(example)
+    except RuntimeError as exc:
+        first = next(iter(expected))
+        finding = f"torch raised {type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+        fail(AUTOCAST, variant, finding, example, snippet(example, first, expected[first], 0.0))
+    assert result.placement is not None
+    allowed = autocast_allowed(example, expected)
+    for name, truth in expected.items():
+        dtype = result.placement[name][0]
+        if dtype not in (torch.float32, autocast):
+            what = f"{name}'s dtype under autocast"
+            assert_equal(
+                AUTOCAST, variant, what, dtype, f"torch.float32 or {autocast}", example, shapes_snippet(example)
+            )
+        judge(AUTOCAST, variant, example, name, result.outputs[name], truth, allowed[name])

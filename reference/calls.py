@@ -63,10 +63,12 @@ class CellCall:
 
 @dataclass(frozen=True)
 class CellBackwardCall(CellCall):
-    """A cell call and the upstream gradients of its h' and c' (None means zero)."""
+    """A cell call and the upstream gradients of its h' and c' (None means zero); `store` keeps every
+    gradient it computes as an implementation in a lower precision would (see `BackwardCall`)."""
 
     grad_h: Array | None = None
     grad_c: Array | None = None
+    store: Store = exact
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,13 @@ class ForwardCall(ModuleCall):
 
 @dataclass(frozen=True)
 class BackwardCall(ModuleCall):
-    """A module call and the upstream gradients of output, h_n and c_n, shaped like them (None means zero)."""
+    """A module call and the upstream gradients of output, h_n and c_n, shaped like them (None means zero).
+
+    `store` models an implementation that keeps its numbers in a lower precision: it is applied to
+    every state of the forward pass and to every gradient the backward pass computes or accumulates.
+    """
 
     grad_output: Array | None = None
     grad_h_n: Array | None = None
     grad_c_n: Array | None = None
+    store: Store = exact

@@ -41,3 +41,12 @@ DTYPE_DEVICE = Claim(
     "for cells), and a packed output's data.",
     variants=VARIANTS,
 )
+
+AUTOCAST = Claim(
+    "outputs.autocast",
+    "Under torch.autocast (float16 or bfloat16, on the CPU and on CUDA) a float32 module runs; each output "
+    "is float32 or the autocast dtype (the documented op lists allow both: the recurrent ops are listed for "
+    "neither, the products inside them for the lower one), and follows the documented equations to within "
+    "the lower dtype's precision.",
+    variants=VARIANTS,
+)

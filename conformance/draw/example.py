@@ -69,6 +69,8 @@ class Example:
     """The kernel choice the check runs under (cudnn or native on CUDA), for the reproducer."""
     call: Call = field(default_factory=Call)
     """How torch is called: memory layouts, grad mode, the CPU kernel (draw.calls)."""
+    autocast: torch.dtype | None = None
+    """The forward runs under torch.autocast to this dtype (the module is float32)."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -121,6 +123,8 @@ class Example:
             f"{name}{tuple(a.shape)}" for name, a in (("x", self.x), ("h0", self.h0), ("c0", self.c0)) if a is not None
         )
         how = [f"{self.spec} on {self.device}" + (f" ({self.kernel})" if self.kernel else ""), f"in {self.dtype}"]
+        if self.autocast is not None:
+            how.append(f"under torch.autocast to {self.autocast}")
         text = f"{' '.join(how)}; inputs {shapes}"
         if self.lengths is not None:
             text += f", lengths={self.lengths} packed by {self.packing.describe()}"

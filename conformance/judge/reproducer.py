@@ -50,9 +50,17 @@ def header(example: Example) -> list[str]:
     if example.train_seed is not None:
         lines.append(f"torch.manual_seed({example.train_seed})")
     call = f"result = module({source}{hx})"
-    context = {"no_grad": "torch.no_grad()", "inference_mode": "torch.inference_mode()"}.get(how.grad_mode)
-    lines += [call] if example.upstream is not None or context is None else [f"with {context}:", f"    {call}"]
+    contexts = [] if example.upstream is not None else [GRAD_MODES.get(how.grad_mode)]
+    if example.autocast is not None:
+        device_type = example.device.partition(":")[0]
+        contexts.append(f"torch.autocast(device_type={device_type!r}, dtype={example.autocast})")
+    within = ", ".join(filter(None, contexts))
+    lines += [f"with {within}:", f"    {call}"] if within else [call]
     return lines
+
+
+GRAD_MODES = {"no_grad": "torch.no_grad()", "inference_mode": "torch.inference_mode()"}
+"""The context a grad mode of draw.calls is written as (none for the others)."""
 
 
 def parameter_lines(example: Example) -> list[str]:

@@ -37,16 +37,16 @@ def expected_outputs(
     return named
 
 
-def expected_gradients(example: Example) -> Arrays:
-    """The reference's backpropagation of the example's upstream gradients."""
-    up, spec = example.upstream, example.spec
+def expected_gradients(example: Example, store: Store | None = None) -> Arrays:
+    """The reference's backpropagation of the example's upstream gradients; with `store`, every state
+    and gradient is kept as `store` rounds it."""
+    up, spec, keep = example.upstream, example.spec, store or (lambda a: a)
     assert up is not None
+    x, h0, c0 = example.x, example.h0, example.c0
     if spec.is_cell:
-        return reference.cell_backward(
-            spec, example.params, example.x, example.h0, example.c0, up[H_NEXT], up.get(C_NEXT)
-        )
+        return reference.cell_backward(spec, example.params, x, h0, c0, up[H_NEXT], up.get(C_NEXT), keep)
     return reference.forward_backward(
-        spec, example.params, example.x, example.h0, example.c0, example.lengths, None, up[OUTPUT], up[H_N], up.get(C_N)
+        spec, example.params, x, h0, c0, example.lengths, None, up[OUTPUT], up[H_N], up.get(C_N), keep
     )
 
 

@@ -16,13 +16,14 @@ magnitude under float32's eps: a kernel that computes internally in float32 cann
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 import torch
 
 from conformance.draw.example import Example
-from conformance.oracle.expected import expected_outputs
+from conformance.oracle.expected import expected_gradients, expected_outputs
 from conformance.run.modules import rounded
 from reference import Spec
 
@@ -92,15 +93,64 @@ def forward_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str,
     return _stored_allowance(expected, stored, eps(case.dtype))
 
 
+def gradient_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str, float | np.ndarray]:
+    """The tolerance of each gradient of `case`, as forward_allowed's for the outputs.
+
+    float64 and float32: gradient_tolerance. float16 and bfloat16: the yardstick is the reference's
+    backward pass with every state and every gradient it computes or accumulates rounded to the
+    dtype (reference.BackwardCall.store). That model leaves out the rounding of each gate and each
+    product inside a step, which a backward pass in the dtype also makes: an implementation written
+    with plain torch ops in float16 (tests/plain_rnn) was measured to err by up to 100 times the
+    model's error on deep stacks. So torch may err by STORED_FACTOR times the model's error plus
+    STORED_FACTOR eps of the gradient's scale: 1 (the floor of the outputs' scale) plus its largest
+    element for every operation on the chain.
+    """
+    if case.dtype not in LOW_PRECISION:
+        return dict.fromkeys(expected, gradient_tolerance(case.spec, case.seq_len, case.dtype))
+    stored = expected_gradients(case, store=lambda a: rounded(a, case.dtype))
+    chain = chain_length(case.spec, case.seq_len)
+    return _stored_allowance(
+        expected, stored, eps(case.dtype), lambda truth: 1.0 + chain * float(np.max(np.abs(truth)))
+    )
+
+
+def output_scale(truth: np.ndarray) -> float:
+    return 1.0 + float(np.max(np.abs(truth), initial=0.0))
+
+
 def _stored_allowance(
-    expected: dict[str, np.ndarray], stored: dict[str, np.ndarray], unit: float
+    expected: dict[str, np.ndarray],
+    stored: dict[str, np.ndarray],
+    unit: float,
+    scale_of: Callable[[np.ndarray], float] = output_scale,
 ) -> dict[str, float | np.ndarray]:
     allowed: dict[str, float | np.ndarray] = {}
     for name, truth in expected.items():
         rounding_error = float(np.max(np.abs(stored[name] - truth), initial=0.0))
-        scale = 1.0 + float(np.max(np.abs(truth), initial=0.0))
+        scale = scale_of(truth) if truth.size else 1.0
         allowed[name] = np.full(truth.shape, STORED_FACTOR * (rounding_error + unit * scale))
     return allowed
+
+
+def autocast_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str, float | np.ndarray]:
+    """The tolerance of the outputs of a float32 module run under autocast, the low-precision way.
+
+    Autocast runs the products inside the recurrent ops in its lower dtype: their operands (weights,
+    inputs, each step's state) are rounded to it. The yardstick is the reference run with the
+    operands rounded so and its states stored rounded; torch may err by STORED_FACTOR times its error
+    plus STORED_FACTOR eps of the lower dtype of the output's scale, as for float16 modules.
+    """
+    low = case.autocast
+    assert low is not None
+    round_low = lambda a: rounded(a, low)  # noqa: E731
+    operands = replace(
+        case,
+        params={k: round_low(v) for k, v in case.params.items()},
+        x=round_low(case.x),
+        h0=None if case.h0 is None else round_low(case.h0),
+        c0=None if case.c0 is None else round_low(case.c0),
+    )
+    return _stored_allowance(expected, expected_outputs(operands, store=round_low), eps(low))
 
 
 TF32_EPS = 2.0**-10

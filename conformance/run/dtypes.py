@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import cache
 
 import torch
@@ -39,4 +40,23 @@ def _probe(device: str, dtype: torch.dtype, variant: str, impl: implementation.I
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         subject = f"{impl.short(kind)} ({variant})"
         return f"torch {torch.__version__} cannot run {subject} in {dtype} on {device}: {first_line}"
+    return None
+
+
+@cache
+def autocast_unsupported_reason(device: str, dtype: torch.dtype) -> str | None:
+    """Why this torch cannot autocast to `dtype` on `device` (older ones warn and run in float32), or None."""
+    device_type = torch.device(device).type
+    a = torch.ones(2, 2, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with torch.autocast(device_type=device_type, dtype=dtype):
+                product = torch.mm(a, a)
+        except (RuntimeError, ValueError) as exc:
+            return f"torch {torch.__version__} has no autocast to {dtype} on {device_type}: {exc}"
+    if product.dtype != dtype:
+        return (
+            f"torch {torch.__version__} does not autocast to {dtype} on {device_type} (products stay {product.dtype})"
+        )
     return None

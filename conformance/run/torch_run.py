@@ -7,7 +7,7 @@ gradients through the kernels, a module put into another mode.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +63,13 @@ def grad_mode(example: Example, backward: bool) -> AbstractContextManager[object
     if example.call.grad_mode == "inference_mode":
         return torch.inference_mode()
     return torch.set_grad_enabled(example.call.grad_mode != "no_grad")
+
+
+def autocast(example: Example) -> AbstractContextManager[object]:
+    """torch.autocast to the example's autocast dtype on its device type, if it has one."""
+    if example.autocast is None:
+        return nullcontext()
+    return torch.autocast(device_type=torch.device(example.device).type, dtype=example.autocast)
 
 
 @contextmanager
@@ -150,7 +157,7 @@ def run(
         source: object = x if example.lengths is None else pack(example, x)
         if example.train_seed is not None:
             seed_generators(example.device, example.train_seed)
-        with grad_mode(example, backward):
+        with grad_mode(example, backward), autocast(example):
             named = outputs(example.spec, call(forward, example.spec, source, h0, c0))
             placement = {
                 name: (data.dtype, data.device)

@@ -75,17 +75,25 @@ def reading(read: Read, where: str, dense: bool = True, packed_only: bool = Fals
     return makes
 
 
-def perturbed_when(condition: Callable[[list[Any]], bool]) -> Mutant:
-    """Every kernel's first result shifted by 1e-3 when condition(the call's arguments) holds."""
+def perturbed_when(condition: Callable[[list[Any]], bool], by: float = 1e-3) -> Mutant:
+    """Every kernel's first result shifted by `by` when condition(the call's arguments) holds."""
 
     def shift(result: Any, args: list[Any]) -> Any:
         if not condition(args):
             return result
         if isinstance(result, Tensor):
-            return result + 1e-3
-        return (result[0] + 1e-3, *result[1:])
+            return result + by
+        return (result[0] + by, *result[1:])
 
     return on_kernels(**dict.fromkeys((*FULL, *CELLS), results(shift)))
+
+
+def autocasting() -> bool:
+    """Whether autocast is on for the CPU or CUDA (the query's name changed in torch 2.4)."""
+    try:
+        return torch.is_autocast_enabled("cpu") or torch.is_autocast_enabled("cuda")
+    except TypeError:
+        return torch.is_autocast_cpu_enabled() or torch.is_autocast_enabled()
 
 
 def _requires_grad(args: list[Any]) -> bool:
@@ -129,5 +137,12 @@ training_forward_off = perturbed_when(lambda args: torch.is_grad_enabled() and _
 train_flag_off = on_kernels(
     **dict.fromkeys(FULL, results(lambda r, args: (r[0] + 1e-3, *r[1:]) if _train_without_dropout(args) else r))
 ).caught_by(outputs.VALUES, "GRU")
+# Under autocast: outputs shifted by 0.1 (beyond the lower dtype's precision), or h_n returned in float64.
+autocast_output_off = perturbed_when(lambda args: autocasting(), by=0.1)
+autocast_output_off.caught_by(outputs.AUTOCAST, "GRU", autocast=torch.bfloat16)
+autocast_output_off.caught_by(outputs.AUTOCAST, "LSTMCell", autocast=torch.float16)
+autocast_state_in_float64 = on_kernels(
+    **dict.fromkeys(FULL, results(lambda r, args: (r[0], r[1].double(), *r[2:]) if autocasting() else r))
+).caught_by(outputs.AUTOCAST, "RNN_TANH", autocast=torch.bfloat16)
 
 KILLS, BASELINES = declared(vars())

@@ -202,4 +202,33 @@ relu_backward_uses_tanh_derivative = (
 )
 
 
+class _ScaledGradient(torch.autograd.Function):
+    """The identity forward; the gradient passed back doubled, as a backward that adds it twice would."""
+
+    @staticmethod
+    def forward(ctx: Any, t: torch.Tensor) -> torch.Tensor:
+        return t.view_as(t)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        return grad * 2
+
+
+def _low_precision_output_gradient_scaled(result: Any, args: list[Any]) -> Any:
+    first = result if isinstance(result, torch.Tensor) else result[0]
+    if first.dtype not in (torch.float16, torch.bfloat16):
+        return result
+    scaled = _ScaledGradient.apply(first)
+    return scaled if isinstance(result, torch.Tensor) else (scaled, *result[1:])
+
+
+# float16 and bfloat16 backward passes that double the gradient of the first output (the
+# forward values and every float32 and float64 path are left alone).
+low_precision_gradient_doubled = (
+    on_kernels(**dict.fromkeys(FULL + CELLS, results(_low_precision_output_gradient_scaled)))
+    .caught_by(VALUES, "LSTM", dtype=torch.bfloat16)
+    .caught_by(VALUES, "GRUCell", dtype=torch.float16)
+)
+
+
 KILLS, BASELINES = declared(vars())

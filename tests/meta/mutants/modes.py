@@ -128,13 +128,13 @@ deepcopy_shares_parameters = replacing(torch.nn.Parameter, "__deepcopy__", lambd
 @caught_by(modes.TO_DTYPE, "LSTM", dtype=None)
 @around(RNNBase, "_apply")
 def conversion_leaves_a_flat_weight_behind(
-    real: Callable[..., torch.nn.Module], self: RNNBase, fn: Callable, recurse: bool = True
+    real: Callable[..., torch.nn.Module], self: RNNBase, fn: Callable, *recurse: bool
 ) -> torch.nn.Module:
     """module.to(dtype) converts the parameters, but the kernels keep reading the last flat weight
-    as it was before the conversion."""
+    as it was before the conversion. (`recurse`, torch 2.1 and later, is passed on as given.)"""
     last = self._flat_weights[-1]
     before = None if last is None else last.data
-    result = real(self, fn, recurse)
+    result = real(self, fn, *recurse)
     if before is not None:
         self._flat_weights[-1] = before
     return result
