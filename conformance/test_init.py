@@ -25,21 +25,24 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import strategies as st
 
 from conformance.claims import Claim
+from conformance.claims.construction import FACTORY_KWARGS
 from conformance.claims.init import BOUNDS, UNIFORM
 from conformance.draw.strategies import specs
-from conformance.judge.compare import fail
+from conformance.judge.compare import assert_equal, fail
 from conformance.run import implementation
-from conformance.run.modules import build_module
+from conformance.run.dtypes import DTYPES
+from conformance.run.modules import BUILDS, build_module, build_source
 from reference import Spec, init_bound
 
 ALPHA = 1e-6
 """Probability that a correct torch fails one example of init.uniform (union bound over its statistics)."""
-ROUNDING = 1e-6
-"""Relative slack on b: float32 rounding of the interval ends, about 8 ulps."""
+ROUNDING_ULPS = 8
+"""Relative slack on b, in units of the parameters' eps: the rounding of the interval ends."""
 HIDDEN_FOR_STATISTICS = (48, 64)
 """hidden_size drawn by init.uniform: each role then has at least 48 values, all roles together 2304."""
 
@@ -47,29 +50,47 @@ HIDDEN_FOR_STATISTICS = (48, 64)
 # Building a module the way a user does --------------------------------------------------------------
 
 
-def config_seed(spec: Spec) -> int:
-    """A torch seed fixed by the configuration, so the verdict on a configuration never changes."""
-    return zlib.crc32(repr(spec).encode())
+def config_seed(spec: Spec, how: str) -> int:
+    """A torch seed fixed by the configuration and how it is built, so their verdict never changes."""
+    return zlib.crc32(repr((spec, how)).encode())
 
 
-def built(spec: Spec, seed: int) -> torch.nn.Module:
-    """The module constructed after torch.manual_seed(seed), leaving the global generator as it was.
+@dataclass(frozen=True)
+class Built:
+    """How the module under test was built: BUILDS, dtype and device, after torch.manual_seed(seed)."""
 
-    Only the CPU generator matters to a CPU module; seeding it alone is what torch.manual_seed does for
-    it, without torch.manual_seed's costly bookkeeping for lazily initialised accelerators.
-    """
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        return build_module(spec, torch.float32, "cpu")
+    spec: Spec
+    seed: int
+    how: str = "to"
+    dtype: torch.dtype = torch.float32
+    device: str = "cpu"
+
+    def module(self) -> torch.nn.Module:
+        """The module, leaving the global generators as they were.
+
+        Only the CPU generator matters to a CPU module; seeding it alone is what torch.manual_seed does
+        for it, without torch.manual_seed's costly bookkeeping for lazily initialised accelerators.
+        """
+        on_cuda = torch.device(self.device).type == "cuda"
+        with torch.random.fork_rng(devices=[self.device] if on_cuda else []):
+            torch.default_generator.manual_seed(self.seed)
+            if on_cuda:
+                torch.cuda.manual_seed(self.seed)
+            return build_module(self.spec, self.dtype, self.device, self.how)
+
+    def source(self) -> str:
+        dtype = "" if self.how == "to" and self.dtype == torch.float32 else str(self.dtype)
+        return build_source(self.spec, self.how, self.seed, self.device, dtype)
+
+    def describe(self) -> str:
+        module = f"{implementation.current().short(self.spec.kind)}(**{self.spec.constructor_kwargs()!r})"
+        how = {"to": "", "factory": f" with device={self.device!r}, dtype={self.dtype}", "meta": " on the meta device"}
+        then = ", then to_empty() and reset_parameters()" if self.how == "meta" else ""
+        return f"{module} built{how[self.how]} after torch.manual_seed({self.seed}){then}"
 
 
-def construction(spec: Spec, seed: int) -> str:
-    return f"torch.manual_seed({seed}); m = {implementation.current().source(spec.kind, spec.constructor_kwargs())}"
-
-
-def described(spec: Spec, seed: int) -> str:
-    module = f"{implementation.current().short(spec.kind)}(**{spec.constructor_kwargs()!r})"
-    return f"{module} built after torch.manual_seed({seed})"
+BUILT_AS = st.sampled_from(BUILDS)
+BUILT_DTYPES = st.sampled_from([torch.float32, torch.float64])
 
 
 def bound_text(spec: Spec) -> str:
@@ -95,9 +116,9 @@ class Outside:
 
 
 def first_outside(module: torch.nn.Module, bound: float) -> Outside | None:
-    allowed = bound * (1.0 + ROUNDING)
     for name, p in module.named_parameters():
-        values = p.detach().double().numpy()
+        allowed = bound * (1.0 + ROUNDING_ULPS * torch.finfo(p.dtype).eps)
+        values = p.detach().cpu().double().numpy()
         bad = ~(np.abs(values) <= allowed)
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -105,17 +126,18 @@ def first_outside(module: torch.nn.Module, bound: float) -> Outside | None:
     return None
 
 
-def check_support(claim_: Claim, variant: str, spec: Spec, seed: int, module: torch.nn.Module) -> None:
+def check_support(claim_: Claim, variant: str, built: Built, module: torch.nn.Module) -> None:
     """Fail `claim_` with the first value outside [-b, b]."""
+    spec = built.spec
     outside = first_outside(module, init_bound(spec))
     if outside is None:
         return
     b = init_bound(spec)
     finding = (
         f"{outside.element} is {outside.value:.6g}, outside [-{b:.6g}, {b:.6g}] ({bound_text(spec)}); "
-        f"{outside.count} of its {outside.size} values lie outside; in {described(spec, seed)}"
+        f"{outside.count} of its {outside.size} values lie outside; in {built.describe()}"
     )
-    repro = f"{construction(spec, seed)}; print(m.{outside.element}.item())"
+    repro = f"{built.source()}; print(m.{outside.element}.item())"
     fail(claim_, variant, finding, repro=repro)
 
 
@@ -123,7 +145,23 @@ def check_support(claim_: Claim, variant: str, spec: Spec, seed: int, module: to
 def test_parameters_lie_within_the_bound(variant: str, data: st.DataObject) -> None:
     spec = data.draw(specs(variant), label="spec")
     seed = data.draw(st.integers(0, 2**32 - 1), label="torch seed")
-    check_support(BOUNDS, variant, spec, seed, built(spec, seed))
+    how, dtype = data.draw(BUILT_AS, label="built as"), data.draw(BUILT_DTYPES, label="dtype")
+    built = Built(spec, seed, how, dtype)
+    check_support(BOUNDS, variant, built, built.module())
+
+
+@FACTORY_KWARGS.check(pytest.mark.parametrize("dtype", DTYPES, ids=str))
+def test_factory_arguments_place_the_parameters(
+    variant: str, dtype: torch.dtype, device: str, data: st.DataObject
+) -> None:
+    spec = data.draw(specs(variant), label="spec")
+    built = Built(spec, data.draw(st.integers(0, 2**32 - 1), label="torch seed"), "factory", dtype, device)
+    module = built.module()
+    for name, p in module.named_parameters():
+        repro = f"{built.source()}; print(m.{name}.dtype, m.{name}.device)"
+        actual, wanted = (p.dtype, p.device), (dtype, torch.device(device))
+        assert_equal(FACTORY_KWARGS, variant, f"{name}'s dtype and device", actual, wanted, repro=repro)
+    check_support(FACTORY_KWARGS, variant, built, module)
 
 
 # init.uniform ---------------------------------------------------------------------------------------
@@ -221,11 +259,11 @@ def statistics(roles: dict[str, np.ndarray]) -> list[Statistic]:
     return result
 
 
-def scaled_values_reproducer(spec: Spec, seed: int, role_: str | None) -> str:
+def scaled_values_reproducer(built: Built, role_: str | None) -> str:
     chosen = f" if n.startswith({role_!r})" if role_ else ""
     return (
-        f"{construction(spec, seed)}; u = torch.cat([p.detach().flatten() for n, p in m.named_parameters()"
-        f"{chosen}]) * {spec.hidden_size} ** 0.5"
+        f"{built.source()}; u = torch.cat([p.detach().flatten() for n, p in m.named_parameters()"
+        f"{chosen}]) * {built.spec.hidden_size} ** 0.5"
     )
 
 
@@ -247,9 +285,10 @@ def sampled_specs(draw: st.DrawFn, variant: str) -> Spec:
 @UNIFORM.check()
 def test_parameters_are_uniform(variant: str, data: st.DataObject) -> None:
     spec = data.draw(sampled_specs(variant), label="spec")
-    seed = config_seed(spec)
-    module = built(spec, seed)
-    check_support(UNIFORM, variant, spec, seed, module)
+    how = data.draw(BUILT_AS, label="built as")
+    built = Built(spec, config_seed(spec, how), how)
+    module = built.module()
+    check_support(UNIFORM, variant, built, module)
     tested = statistics(scaled_roles(module, init_bound(spec)))
     rejected = [stat for stat in tested if stat.rejects]
     if rejected:
@@ -258,6 +297,6 @@ def test_parameters_are_uniform(variant: str, data: st.DataObject) -> None:
             f"with the values divided by {bound_text(spec)}, {worst.what} is {worst.value:.4g}, where "
             f"U(-b, b) keeps it within {worst.expected:.4g} +/- {worst.radius:.3g} except with probability "
             f"{worst.alpha:.2g} ({len(rejected)} of the {len(tested)} statistics tested reject); in "
-            f"{described(spec, seed)}"
+            f"{built.describe()}"
         )
-        fail(UNIFORM, variant, finding, repro=scaled_values_reproducer(spec, seed, worst.role))
+        fail(UNIFORM, variant, finding, repro=scaled_values_reproducer(built, worst.role))

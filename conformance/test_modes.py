@@ -33,14 +33,17 @@ from conformance.claims.modes import (
     COMPILE,
     COMPILE_GRADIENTS,
     DEEPCOPY,
+    DEVICE_ROUND_TRIP,
     FLATTEN,
     FUNCTIONAL,
     FUNCTIONAL_GRADIENTS,
+    META_DEVICE,
     PICKLE,
     SCRIPT,
     STATE_DICT,
     TIED,
     TO_DTYPE,
+    WEIGHTS_ONLY,
 )
 from conformance.draw.example import Example, make_example, with_upstream
 from conformance.draw.sizes import SMALL
@@ -214,6 +217,20 @@ ROWS = [
         plain(modes.deep_copied),
     ),
     Row(PICKLE, "torch.save(module) and torch.load(weights_only=False)", small_example, plain(modes.pickled)),
+    Row(
+        WEIGHTS_ONLY,
+        "torch.save(state_dict) and torch.load(weights_only=True) into a module holding the negated weights",
+        small_example,
+        plain(modes.weights_only_round_trip),
+    ),
+    Row(
+        META_DEVICE,
+        "built on the meta device, to_empty(device=...), reset_parameters(), then loaded",
+        small_example,
+        plain(modes.meta_materialised),
+        dtypes=(F64, F32),
+    ),
+    Row(DEVICE_ROUND_TRIP, ".to(device), .cpu(), .to(device)", small_example, plain(modes.device_round_trip)),
     Row(TO_DTYPE, "module.to(dtype)", small_example, to_dtype, dtypes=(None,)),
     Row(FLATTEN, "flatten_parameters() after reassigning new Parameters", small_example, reassigned),
     Row(TIED, "tied parameters", tieable_example, tied),

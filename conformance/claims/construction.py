@@ -100,3 +100,10 @@ DROPOUT_WARNING = Claim(
     "so non-zero dropout expects num_layers greater than 1'; no other configuration emits it.",
     variants=FULL_VARIANTS,
 )
+
+FACTORY_KWARGS = Claim(
+    "construction.factory_kwargs",
+    "Constructed with device= and dtype= (the factory keyword arguments every module takes), every parameter "
+    "has that device and dtype, and lies within the documented initialisation bound.",
+    variants=VARIANTS,
+)

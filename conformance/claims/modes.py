@@ -98,3 +98,28 @@ TIED = Claim(
     variants=VARIANTS,
     mode="tied_weights",
 )
+
+WEIGHTS_ONLY = Claim(
+    "modes.weights_only.values",
+    "A state_dict saved with torch.save and read back with torch.load(..., weights_only=True) (the default "
+    "since torch 2.6) loads strictly into a freshly built module, which then computes the documented outputs "
+    "for the saved parameters.",
+    variants=VARIANTS,
+    mode="weights_only",
+)
+
+META_DEVICE = Claim(
+    "modes.meta_device.values",
+    "A module built on the meta device, then materialised with to_empty(device=...) and reset_parameters(), "
+    "computes the documented outputs for the parameters loaded into it.",
+    variants=VARIANTS,
+    mode="meta_device",
+)
+
+DEVICE_ROUND_TRIP = Claim(
+    "modes.device_round_trip.values",
+    "A module moved with .to(device), back with .cpu() and to the device again computes the documented "
+    "outputs for its parameters.",
+    variants=VARIANTS,
+    mode="device_round_trip",
+)

@@ -263,6 +263,36 @@ def pickled(case: Example) -> Call:
     return Call(torch.load(buffer, weights_only=False), case)
 
 
+def weights_only_round_trip(case: Example) -> Call:
+    """A freshly built module that held other weights, loaded strictly with a state_dict saved by
+    torch.save and read back by torch.load(weights_only=True)."""
+    buffer = io.BytesIO()
+    torch.save(loaded(case).state_dict(), buffer)
+    buffer.seek(0)
+    fresh = loaded(case, other_values(case.params))
+    fresh.load_state_dict(torch.load(buffer, weights_only=True), strict=True)
+    return Call(fresh, case)
+
+
+# Construction and devices --------------------------------------------------------------------
+
+
+def meta_materialised(case: Example) -> Call:
+    """Built on the meta device, to_empty(device=...), reset_parameters(), then loaded with the case."""
+    try:
+        module = build_module(case.spec, case.dtype, case.device, how="meta")
+    except TypeError as exc:
+        raise ModeUnsupported(f"the module cannot be built on the meta device: {exc}") from None
+    load(module, case.params, case.dtype, case.device)
+    return Call(module, case)
+
+
+def device_round_trip(case: Example) -> Call:
+    """Built and loaded on the CPU, then .to(device), .cpu() and .to(device) again."""
+    module = loaded(replace(case, device="cpu")).to(case.device).cpu().to(case.device)
+    return Call(module, case)
+
+
 # dtype conversion ----------------------------------------------------------------------------
 
 

@@ -12,14 +12,42 @@ import torch
 from conformance.run import implementation
 from reference import Spec
 
+BUILDS = ("to", "factory", "meta")
+"""How a module is built: with the default arguments then .to(device, dtype); with the factory keyword
+arguments device= and dtype=; or on the meta device, then to_empty(device=...) and reset_parameters()."""
 
-def build_module(spec: Spec, dtype: torch.dtype, device: str) -> torch.nn.Module:
-    """The torch module for `spec`; the documented dropout warning is silenced (a claim checks it)."""
+
+def build_module(spec: Spec, dtype: torch.dtype, device: str, how: str = "to") -> torch.nn.Module:
+    """The torch module for `spec`, built as `how` says (BUILDS), in eval mode; the documented dropout
+    warning is silenced (a claim checks it)."""
+    kwargs = spec.constructor_kwargs()
+    if how != "to":
+        kwargs |= {"device": "meta" if how == "meta" else device, "dtype": dtype}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="dropout option adds dropout")
-        module = implementation.current().build(spec.kind, **spec.constructor_kwargs())
+        module = implementation.current().build(spec.kind, **kwargs)
     assert isinstance(module, torch.nn.Module)
-    return module.to(device=device, dtype=dtype).eval()
+    if how == "meta":
+        module = module.to_empty(device=device)
+        module.reset_parameters()  # type: ignore[operator]
+    elif how == "to":
+        module = module.to(device=device, dtype=dtype)
+    return module.eval()
+
+
+def build_source(spec: Spec, how: str, seed: int | None = None, device: str = "cpu", dtype: str = "") -> str:
+    """Python source that builds `m` as build_module does (after torch.manual_seed(seed), if given)."""
+    impl = implementation.current()
+    seeded = "" if seed is None else f"torch.manual_seed({seed}); "
+    kwargs = spec.constructor_kwargs()
+    if how == "to":
+        to = f".to(device={device!r}{', dtype=' + dtype if dtype else ''})" if device != "cpu" or dtype else ""
+        return f"{seeded}m = {impl.source(spec.kind, kwargs)}{to}"
+    factory = f"device={'meta' if how == 'meta' else device!r}" + (f", dtype={dtype}" if dtype else "")
+    built = f"{impl.expression(spec.kind)}(**{kwargs!r}, {factory})"
+    if how == "factory":
+        return f"{seeded}m = {built}"
+    return f"m = {built}; {seeded}m = m.to_empty(device={device!r}); m.reset_parameters()"
 
 
 def rounded(a: np.ndarray, dtype: torch.dtype) -> np.ndarray:

@@ -238,4 +238,12 @@ def bias_false_warns(module: torch.nn.Module) -> None:
         warnings.warn("bias=False is deprecated and will be removed", DeprecationWarning, stacklevel=2)
 
 
+@caught_by(c.FACTORY_KWARGS, "LSTM", "GRUCell")
+@around((RNNBase, RNNCellBase), "__init__")
+def factory_dtype_ignored(real: Callable[..., None], self: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
+    """dtype= is dropped: the parameters are created in the default dtype."""
+    kwargs.pop("dtype", None)
+    real(self, *args, **kwargs)
+
+
 KILLS, BASELINES = declared(vars())

@@ -23,7 +23,7 @@ from conformance import test_init
 from conformance.claims.init import BOUNDS, UNIFORM
 
 from ..kill import declared
-from ..patching import Mutant, combined, replacing
+from ..patching import Mutant, combined, replacing, wrapping
 
 Rule = Callable[[Any, str, torch.nn.Parameter], object]
 """Initialise one parameter (module, its name, the parameter) in place."""
@@ -128,6 +128,35 @@ weight_hr_bound_from_proj_size_statistics_only = statistics_only(weight_hr_bound
     UNIFORM, "LSTM_PROJ"
 )
 weight_hr_xavier_uniform_statistics_only = statistics_only(weight_hr_xavier_uniform).caught_by(UNIFORM, "LSTM_PROJ")
+
+
+def _marked_materialised(real: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn.Module]:
+    def to_empty(self: torch.nn.Module, *args: Any, **kwargs: Any) -> torch.nn.Module:
+        result = real(self, *args, **kwargs)
+        result._materialised = True  # type: ignore[assignment]
+        return result
+
+    return to_empty
+
+
+def _biases_zero_once_materialised(real: Callable[..., None]) -> Callable[..., None]:
+    def reset_parameters(self: torch.nn.Module) -> None:
+        real(self)
+        if getattr(self, "_materialised", False):
+            with torch.no_grad():
+                for name, p in self.named_parameters():
+                    if name.startswith("bias"):
+                        p.zero_()
+
+    return reset_parameters
+
+
+# reset_parameters() of a module materialised from the meta device (to_empty) leaves the biases zero;
+# a module built directly is initialised as documented.
+materialised_biases_zero = combined(
+    wrapping(torch.nn.Module, "to_empty", _marked_materialised),
+    wrapping((RNNBase, RNNCellBase), "reset_parameters", _biases_zero_once_materialised),
+).caught_by(UNIFORM, "LSTM", "GRUCell")
 
 
 KILLS, BASELINES = declared(vars())

@@ -164,4 +164,41 @@ def tied_parameter_copied(real: Callable[..., None], self: RNNBase, attr: str, v
             self._flat_weight_refs[k] = weakref.ref(value)
 
 
+# Serialisation, construction on the meta device, a round trip through the CPU ----------------
+
+
+@caught_by(modes.WEIGHTS_ONLY, "GRU", "LSTMCell")
+@around(torch, "load")
+def weights_only_load_drops_the_last_tensor(real: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """torch.load(weights_only=True) returns a state_dict without its last entry."""
+    result = real(*args, **kwargs)
+    if kwargs.get("weights_only") and isinstance(result, dict) and result:
+        result.pop(list(result)[-1])
+    return result
+
+
+@caught_by(modes.META_DEVICE, "LSTM", "RNN_RELU")
+@around(torch.nn.Module, "to_empty")
+def to_empty_leaves_the_flat_weights_on_meta(
+    real: Callable[..., torch.nn.Module], self: torch.nn.Module, *args: Any, **kwargs: Any
+) -> torch.nn.Module:
+    """to_empty() materialises the parameters, but the kernels keep reading the meta tensors."""
+    before = list(getattr(self, "_flat_weights", []))
+    result = real(self, *args, **kwargs)
+    if before:
+        result._flat_weights = before
+    return result
+
+
+@caught_by(modes.DEVICE_ROUND_TRIP, "RNN_TANH", "GRUCell")
+@around(torch.nn.Module, "cpu")
+def cpu_reinitialises(real: Callable[..., torch.nn.Module], self: torch.nn.Module) -> torch.nn.Module:
+    """module.cpu() draws new parameters, as a move that rebuilt the module would."""
+    result = real(self)
+    for m in result.modules():
+        if isinstance(m, (RNNBase, RNNCellBase)):
+            m.reset_parameters()
+    return result
+
+
 KILLS, BASELINES = declared(vars())
