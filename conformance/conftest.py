@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from conformance.draw import calls
 from conformance.gate import profiles, threads
 from conformance.gate.plugin import PROFILE
 from conformance.run import devices, dtypes, precision
@@ -15,6 +16,10 @@ DEVICES = pytest.StashKey[list]()
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[PROFILE] = profiles.load(config.getoption("rnn_profile"), config.getoption("rnn_max_examples"))
     config.stash[DEVICES] = devices.parse(config.getoption("rnn_device"))
+    try:
+        calls.pinned.update(calls.pin(config.getoption("rnn_pin") or []))
+    except calls.PinError as exc:
+        raise pytest.UsageError(str(exc)) from None
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
 

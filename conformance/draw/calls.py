@@ -10,8 +10,8 @@
 - cpu_kernel: on the CPU, `onednn` (torch.backends.mkldnn enabled, torch's default) or `native`.
 
 Each axis draws every value (its default, torch's default path, most often, and a failing example
-shrinks towards it); every value is labelled in the failure and in the reproducer, and counted in
-the report.
+shrinks towards it), unless --rnn-pin fixes it; every value is labelled in the failure and in the
+reproducer, and counted in the report.
 """
 
 from __future__ import annotations
@@ -59,26 +59,64 @@ class Call:
         return ", ".join(parts)
 
 
+AXES: dict[str, tuple[str, ...]] = {
+    "input_layout": LAYOUTS,
+    "state_layout": LAYOUTS,
+    "parameter_layout": FREE_LAYOUTS,
+    "flatten_parameters": ("False", "True"),
+    "grad_mode": GRAD_MODES,
+    "cpu_kernel": CPU_KERNELS,
+}
+"""Every axis and its values, as --rnn-pin names them."""
+pinned: dict[str, str] = {}
+"""Axes fixed by --rnn-pin (set by the suite's conftest before any example is drawn)."""
+
+
+class PinError(ValueError):
+    """A --rnn-pin value names no axis or no value of it; the message is one line."""
+
+
+def pin(texts: list[str]) -> dict[str, str]:
+    """The axes fixed by --rnn-pin AXIS=VALUE texts; PinError for an unknown axis or value."""
+    fixed = {}
+    for text in texts:
+        axis, _, value = text.partition("=")
+        axis, value = axis.strip(), value.strip()
+        if axis not in AXES:
+            raise PinError(f"--rnn-pin {text!r}: no axis {axis!r}; the axes are {', '.join(AXES)}")
+        if value not in AXES[axis]:
+            raise PinError(f"--rnn-pin {text!r}: {axis} takes one of {', '.join(AXES[axis])}")
+        fixed[axis] = value
+    return fixed
+
+
 @cache
-def _axis(default: str, values: tuple[str, ...]) -> st.SearchStrategy[str]:
-    """Any of `values`; the default first, which Hypothesis draws most often and shrinks towards."""
-    return st.sampled_from((default, *(v for v in values if v != default)))
+def _sampled(values: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from(values)
+
+
+def _axis(name: str, default: str, values: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Any of `values`, the default first (Hypothesis draws it most often and shrinks towards it),
+    unless --rnn-pin fixes the axis."""
+    if name in pinned and pinned[name] in values:
+        return _sampled((pinned[name],))
+    return _sampled((default, *(v for v in values if v != default)))
 
 
 @st.composite
 def calls(draw: st.DrawFn, spec: Spec, device: str, backward: bool = False) -> Call:
     """A way of calling torch on an example of `spec` on `device` (with upstream gradients if `backward`)."""
-    input_layout = draw(_axis("contiguous", LAYOUTS), label="input layout")
-    state_layout = draw(_axis("contiguous", LAYOUTS), label="state layout")
-    parameter_layout = draw(_axis("contiguous", FREE_LAYOUTS), label="parameter layout")
+    input_layout = draw(_axis("input_layout", "contiguous", LAYOUTS), label="input layout")
+    state_layout = draw(_axis("state_layout", "contiguous", LAYOUTS), label="state layout")
+    parameter_layout = draw(_axis("parameter_layout", "contiguous", FREE_LAYOUTS), label="parameter layout")
     flattens = parameter_layout != "contiguous" and not spec.is_cell
-    flatten = flattens and draw(st.booleans(), label="flatten_parameters")
+    flatten = flattens and draw(_axis("flatten_parameters", "False", ("False", "True")), label="flatten") == "True"
     if backward:
         grad_mode = BACKWARD
     else:
         modes = GRAD_MODES if spec.dropout == 0 else tuple(m for m in GRAD_MODES if m != "train")
-        grad_mode = draw(_axis("no_grad", modes), label="grad mode")
+        grad_mode = draw(_axis("grad_mode", "no_grad", modes), label="grad mode")
     cpu_kernel = None
     if torch.device(device).type == "cpu":
-        cpu_kernel = draw(_axis("onednn", CPU_KERNELS), label="cpu kernel")
+        cpu_kernel = draw(_axis("cpu_kernel", "onednn", CPU_KERNELS), label="cpu kernel")
     return Call(input_layout, state_layout, parameter_layout, flatten, grad_mode, cpu_kernel)

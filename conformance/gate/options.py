@@ -68,3 +68,11 @@ def add(parser: pytest.Parser) -> None:
         default=False,
         help="also run the torch.compile group (marker rnn_slow_compile), left out by default",
     )
+    group.addoption(
+        "--rnn-pin",
+        metavar="AXIS=VALUE",
+        action="append",
+        default=None,
+        help="fix a way of calling torch that is otherwise drawn per example (repeatable), e.g. "
+        "cpu_kernel=native, input_layout=contiguous, grad_mode=no_grad",
+    )
