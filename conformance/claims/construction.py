@@ -107,3 +107,14 @@ FACTORY_KWARGS = Claim(
     "has that device and dtype, and lies within the documented initialisation bound.",
     variants=VARIANTS,
 )
+
+SIGNATURE = Claim(
+    "construction.signature",
+    "The documented parameters may be given positionally, in the documented order (nn.RNN(input_size, "
+    "hidden_size, num_layers, nonlinearity, bias, batch_first, dropout, bidirectional, device, dtype); "
+    "nn.LSTM(..., bidirectional, proj_size, device, dtype); nn.GRU without nonlinearity; nn.RNNCell(input_size, "
+    "hidden_size, bias, nonlinearity, device, dtype); the other cells without nonlinearity): any prefix given "
+    "so builds the module the keywords build, and an unknown keyword raises TypeError.",
+    since="2.3",
+    variants=VARIANTS,
+)

@@ -1,8 +1,8 @@
-"""Forward: the documented input errors."""
+"""Forward: the documented input errors, and what a call leaves alone."""
 
 from __future__ import annotations
 
-from ..variants import CELL_VARIANTS, FULL_VARIANTS
+from ..variants import CELL_VARIANTS, FULL_VARIANTS, VARIANTS
 from .model import Claim
 
 INPUT_DIMS = Claim(
@@ -77,4 +77,19 @@ CELL_BATCH_SIZE = Claim(
     "A cell's batched input and hidden state of different batch sizes raise RuntimeError 'Input batch size "
     "N doesn't match hidden0 batch size M' ('hidden1' for nn.LSTMCell's c).",
     variants=CELL_VARIANTS,
+)
+
+ARGUMENTS_UNCHANGED = Claim(
+    "forward.arguments_unchanged",
+    "A forward call leaves its arguments alone: the input (dense or packed), h_0, c_0 and every parameter "
+    "keep their values and their version counters, and no output shares storage with any of them.",
+    variants=VARIANTS,
+)
+
+DETERMINISTIC = Claim(
+    "forward.deterministic",
+    "The same call twice gives bitwise-identical outputs and gradients: always on the CPU, and on CUDA "
+    "under torch.use_deterministic_algorithms(True) with CUBLAS_WORKSPACE_CONFIG=:4096:8 (or :16:8) set, as "
+    "the RNN documentation prescribes.",
+    variants=VARIANTS,
 )

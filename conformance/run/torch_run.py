@@ -34,6 +34,11 @@ class Result:
     """The packed input and the packed output, as torch had them."""
     placement: dict[str, tuple[torch.dtype, torch.device]] | None = None
     """The dtype and device of each output tensor as torch returned it (a packed output's data)."""
+    given: dict[str, tuple[torch.Tensor, int]] | None = None
+    """The tensors torch was called with (input, the packed input's data, h0, c0), each with its
+    version counter at the call."""
+    returned: dict[str, torch.Tensor] | None = None
+    """The output tensors as torch returned them (a packed output's data)."""
 
 
 def module_for(example: Example) -> torch.nn.Module:
@@ -155,15 +160,16 @@ def run(
     examples.reached(how.axes())
     with cpu_kernel(how):
         source: object = x if example.lengths is None else pack(example, x)
+        given = {name: t for name, t in (("input", x), ("h0", h0), ("c0", c0)) if t is not None}
+        if isinstance(source, PackedSequence):
+            given["packed input's data"] = source.data
+        versions = {name: (t, t._version) for name, t in given.items()}
         if example.train_seed is not None:
             seed_generators(example.device, example.train_seed)
         with grad_mode(example, backward), autocast(example):
             named = outputs(example.spec, call(forward, example.spec, source, h0, c0))
-            placement = {
-                name: (data.dtype, data.device)
-                for name, t in named.items()
-                for data in [t.data if isinstance(t, PackedSequence) else t]
-            }
+            returned = {name: t.data if isinstance(t, PackedSequence) else t for name, t in named.items()}
+            placement = {name: (t.dtype, t.device) for name, t in returned.items()}
             packed = None
             if isinstance(source, PackedSequence):
                 packed = (source, named.pop(OUTPUT))
@@ -171,7 +177,7 @@ def run(
                     padded = pad_packed_sequence(packed[1], example.spec.batch_first, total_length=example.seq_len)
                     named[OUTPUT] = padded[0]
         gradients = _gradients(example, named, leaves) if backward else None
-    return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, placement)
+    return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, placement, versions, returned)
 
 
 def _gradients(example: Example, named: dict[str, torch.Tensor], leaves: dict[str, torch.Tensor]) -> Arrays:

@@ -18,12 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+import pytest
 import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import conformance
 from conformance.claims import TABLE, Claim
+from conformance.run.dtypes import unsupported_reason
 
 from .patching import Declared, Mutant
 
@@ -118,7 +120,11 @@ class Row:
         return f"{self.mutant.name}-{self.claim_id}"
 
     def run(self) -> None:
-        """The check, as run here (as_run_here), with the mutant applied."""
+        """The check, as run here (as_run_here), with the mutant applied; skipped, as the suite skips the
+        check, where this torch cannot run the row's dtype."""
+        dtype, device = self.params.get("dtype"), self.params.get("device", "cpu")
+        if isinstance(dtype, torch.dtype) and (reason := unsupported_reason(str(device), dtype, self.variant)):
+            pytest.skip(reason)
         with self.mutant():
             as_run_here(self.check)(**self.params)
 

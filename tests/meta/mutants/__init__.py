@@ -10,7 +10,20 @@ from types import ModuleType
 
 from ..kill import Baseline, Kill
 from ..patching import name_mutants
-from . import calls, construction, dropout, forward, gradients, implementations, init, kernels, modes, modules, packed
+from . import (
+    calls,
+    construction,
+    dropout,
+    forward,
+    gradients,
+    implementations,
+    init,
+    kernels,
+    modes,
+    modules,
+    packed,
+    purity,
+)
 
 GROUPS: dict[str, ModuleType] = {
     group.__name__.rsplit(".", 1)[-1]: group
@@ -26,6 +39,7 @@ GROUPS: dict[str, ModuleType] = {
         forward,
         gradients,
         implementations,
+        purity,
     )
 }
 

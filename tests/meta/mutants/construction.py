@@ -246,4 +246,15 @@ def factory_dtype_ignored(real: Callable[..., None], self: torch.nn.Module, *arg
     real(self, *args, **kwargs)
 
 
+@caught_by(c.SIGNATURE, "LSTM", "LSTM_PROJ")
+@around(RNNBase, "__init__")
+def positional_bias_and_batch_first_swapped(
+    real: Callable[..., None], self: torch.nn.Module, *args: Any, **kwargs: Any
+) -> None:
+    """Given positionally, bias and batch_first are read in each other's place (keywords are right)."""
+    if len(args) >= 6:
+        args = (*args[:4], args[5], args[4], *args[6:])
+    real(self, *args, **kwargs)
+
+
 KILLS, BASELINES = declared(vars())
