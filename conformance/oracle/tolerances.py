@@ -142,15 +142,21 @@ def autocast_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str
     """
     low = case.autocast
     assert low is not None
-    round_low = lambda a: rounded(a, low)  # noqa: E731
+    return _operands_rounded_allowance(case, expected, lambda a: rounded(a, low), eps(low))
+
+
+def _operands_rounded_allowance(
+    case: Example, expected: dict[str, np.ndarray], rounding: Callable[[np.ndarray], np.ndarray], unit: float
+) -> dict[str, float | np.ndarray]:
+    """The stored allowance against the reference run with every operand and every state rounded."""
     operands = replace(
         case,
-        params={k: round_low(v) for k, v in case.params.items()},
-        x=round_low(case.x),
-        h0=None if case.h0 is None else round_low(case.h0),
-        c0=None if case.c0 is None else round_low(case.c0),
+        params={k: rounding(v) for k, v in case.params.items()},
+        x=rounding(case.x),
+        h0=None if case.h0 is None else rounding(case.h0),
+        c0=None if case.c0 is None else rounding(case.c0),
     )
-    return _stored_allowance(expected, expected_outputs(operands, store=round_low), eps(low))
+    return _stored_allowance(expected, expected_outputs(operands, store=rounding), unit)
 
 
 TF32_EPS = 2.0**-10
@@ -171,11 +177,4 @@ def tf32_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str, fl
     operands rounded the same way and its states stored rounded; torch may err by STORED_FACTOR
     times its error plus STORED_FACTOR TF32 units of the output's scale, as for float16.
     """
-    operands = replace(
-        case,
-        params={k: to_tf32(v) for k, v in case.params.items()},
-        x=to_tf32(case.x),
-        h0=None if case.h0 is None else to_tf32(case.h0),
-        c0=None if case.c0 is None else to_tf32(case.c0),
-    )
-    return _stored_allowance(expected, expected_outputs(operands, store=to_tf32), TF32_EPS)
+    return _operands_rounded_allowance(case, expected, to_tf32, TF32_EPS)
