@@ -166,13 +166,35 @@ def _deselect_compile_group(config: pytest.Config, items: list[pytest.Item]) -> 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     examples.reset()
+    unshrunk = _without_shrinking(item) if item.get_closest_marker("xfail") and claim_of(item) else None
     try:
         return (yield)
     finally:
+        if unshrunk:
+            unshrunk()
         if claim_of(item) is not None:
             item.user_properties.append(("examples", examples.count))
             if examples.axes:
                 item.user_properties.append(("axes", dict(sorted(examples.axes.items()))))
+
+
+def _without_shrinking(item: pytest.Item):
+    """An expected failure needs no minimal example: the check runs without Hypothesis's shrink phase
+    (which otherwise takes most of its time). Returns what undoes it, or None."""
+    from hypothesis import Phase, settings
+
+    function = getattr(item, "obj", None)
+    current = getattr(function, "_hypothesis_internal_use_settings", None)
+    if not isinstance(current, settings) or Phase.shrink not in current.phases:
+        return None
+    function._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
+        current, phases=[phase for phase in current.phases if phase != Phase.shrink]
+    )
+
+    def undo() -> None:
+        function._hypothesis_internal_use_settings = current  # type: ignore[union-attr]
+
+    return undo
 
 
 class Recorder:
