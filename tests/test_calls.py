@@ -26,13 +26,6 @@ def test_pins_name_an_axis_and_one_of_its_values() -> None:
         pin(["grad_mode=sometimes"])
 
 
-def test_a_bad_pin_is_a_one_line_usage_error(tmp_path: Path) -> None:
-    result = run_suite(tmp_path, VALUES_CHECK, "--rnn-pin=cpu_kernel=fast")
-    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and "cpu_kernel takes one of onednn, native" in errors[0], result.stderr
-
-
 def test_a_pinned_axis_takes_its_value_in_every_call_and_the_report_counts_them(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     check = f"{VALUES_CHECK}[cpu-LSTM-torch.float32]"

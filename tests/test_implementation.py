@@ -30,14 +30,6 @@ def test_module_and_attribute_forms_name_the_same_classes() -> None:
     assert attribute.expression("LSTM") == "tests.plain_rnn.LSTM"
 
 
-def test_an_unusable_implementation_is_a_one_line_usage_error(tmp_path: Path) -> None:
-    result = run_suite(tmp_path, NAMES_CHECK, "--rnn-implementation=no_such_package.rnn")
-    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and "cannot be imported" in errors[0], result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-
-
 def test_a_missing_class_skips_its_checks_and_the_summary_names_the_implementation(tmp_path: Path) -> None:
     """tests.plain_rnn.cells has the three cells only: the full modules' checks skip, saying why."""
     result = run_suite(tmp_path, NAMES_CHECK, "--rnn-implementation=tests.plain_rnn.cells", "-rs")

@@ -17,21 +17,40 @@ def run(tmp_path: Path, name: str, *args: str, broken: bool = False):
     return result, report
 
 
-def test_a_regression_fails_the_gate_and_a_known_failure_does_not(tmp_path: Path) -> None:
-    healthy, before = run(tmp_path, "before")
-    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
-    gate = [f"--rnn-baseline={before}", "--rnn-fail-on=regressions"]
+def baseline(tmp_path: Path, outcome: str) -> Path:
+    """A report of an earlier run in which both checks had `outcome`."""
+    records = [
+        {"id": f"{check.rsplit('[', 1)[1].rstrip(']')}.parameters.names", "test": check, "outcome": outcome}
+        for check in CHECKS
+    ]
+    path = tmp_path / f"baseline-{outcome}.json"
+    path.write_text(json.dumps({"torch": "2.0.0", "claims": records}))
+    return path
+
+
+def test_a_regression_fails_the_gate(tmp_path: Path) -> None:
+    gate = [f"--rnn-baseline={baseline(tmp_path, 'passed')}", "--rnn-fail-on=regressions"]
     regressed, after = run(tmp_path, "after", *gate, broken=True)
     assert regressed.returncode == 1, regressed.stdout + regressed.stderr
     assert "2 regressed" in regressed.stdout and "GRU.parameters.names" in regressed.stdout
-    assert json.loads(after.read_text())["baseline_torch"], "the report names the baseline's torch"
+    assert json.loads(after.read_text())["baseline_torch"] == "2.0.0", "the report names the baseline's torch"
 
-    still, _ = run(tmp_path, "again", f"--rnn-baseline={after}", "--rnn-fail-on=regressions", broken=True)
+
+def test_a_known_failure_does_not_fail_the_gate(tmp_path: Path) -> None:
+    still, _ = run(
+        tmp_path, "again", f"--rnn-baseline={baseline(tmp_path, 'failed')}", "--rnn-fail-on=regressions", broken=True
+    )
     assert still.returncode == 0, still.stdout + still.stderr
     assert "2 still failing" in still.stdout
-    plain, _ = run(tmp_path, "plain", f"--rnn-baseline={after}", broken=True)
+
+
+def test_without_fail_on_regressions_any_failure_fails(tmp_path: Path) -> None:
+    plain, _ = run(tmp_path, "plain", f"--rnn-baseline={baseline(tmp_path, 'failed')}", broken=True)
     assert plain.returncode == 1, "without --rnn-fail-on=regressions any failure fails the run"
-    fixed, _ = run(tmp_path, "fixed", f"--rnn-baseline={after}", "--rnn-fail-on=regressions")
+
+
+def test_a_fix_is_reported(tmp_path: Path) -> None:
+    fixed, _ = run(tmp_path, "fixed", f"--rnn-baseline={baseline(tmp_path, 'failed')}", "--rnn-fail-on=regressions")
     assert fixed.returncode == 0 and "2 fixed" in fixed.stdout, fixed.stdout
 
 
