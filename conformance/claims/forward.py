@@ -93,3 +93,19 @@ DETERMINISTIC = Claim(
     "the RNN documentation prescribes.",
     variants=VARIANTS,
 )
+
+INVALID_SHAPES = Claim(
+    "forward.invalid_shapes",
+    "A forward call whose input or state breaks the documented shapes (the size of one dimension, a state "
+    "batched unlike the input) or whose states are in another dtype than the module raises a Python exception "
+    "(ValueError, RuntimeError or TypeError): it neither returns nor crashes the process.",
+    variants=FULL_VARIANTS + CELL_VARIANTS,
+)
+
+INVALID_HX = Claim(
+    "forward.invalid_hx",
+    "A forward call whose hx is not of the documented form (h_0 alone for an LSTM, (h_0,) for the others, "
+    "(h_0, c_0, c_0), a list of numbers) raises a Python exception (ValueError, RuntimeError or TypeError): it "
+    "neither returns nor crashes the process.",
+    variants=FULL_VARIANTS + CELL_VARIANTS,
+)

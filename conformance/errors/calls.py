@@ -65,9 +65,15 @@ class Construction:
             return self.build()
 
 
+HX_FORMS = ("documented", "alone", "tuple", "triple", "list")
+"""How hx is passed: as documented (h_0, or (h_0, c_0) for LSTMs); h_0 alone for an LSTM; (h_0,) for
+the others; (h_0, c_0, c_0); a list of floats in place of h_0."""
+
+
 @dataclass(frozen=True)
 class Call:
-    """A forward call described by shapes: x, and h_0 (with c_0 for LSTMs) when given."""
+    """A forward call described by shapes: x, and h_0 (with c_0 for LSTMs) when given; the states in
+    `state_dtype` (the module's float32 if None), hx passed in `hx_form` (HX_FORMS)."""
 
     spec: Spec
     x: Shape
@@ -75,6 +81,8 @@ class Call:
     c: Shape | None = None
     kwargs: dict[str, object] | None = None
     """The constructor arguments, when they differ from the spec's."""
+    state_dtype: str | None = None
+    hx_form: str = "documented"
 
     @property
     def construction(self) -> Construction:
@@ -82,11 +90,25 @@ class Call:
         return Construction(self.spec.kind, self.spec.constructor_kwargs() if self.kwargs is None else self.kwargs)
 
     def run(self, module: torch.nn.Module, device: str) -> object:
-        x = torch.zeros(self.x, device=device)
-        if self.h is None:
-            return module(x)
-        h = torch.zeros(self.h, device=device)
-        return module(x, h) if self.c is None else module(x, (h, torch.zeros(self.c, device=device)))
+        return eval(self.arguments(device), {"torch": torch, "module": module})  # the reproducer's own call
+
+    def arguments(self, device: str) -> str:
+        """The call `module(...)` as Python source."""
+        dtype = f", dtype=torch.{self.state_dtype}" if self.state_dtype else ""
+        zeros = lambda shape, extra="": f"torch.zeros({shape!r}, device={device!r}{extra})"
+        args = [zeros(self.x)]
+        if self.h is not None:
+            h = zeros(self.h, dtype)
+            c = None if self.c is None else zeros(self.c, dtype)
+            hx = {
+                "documented": h if c is None else f"({h}, {c})",
+                "alone": h,
+                "tuple": f"({h},)",
+                "triple": f"({h}, {c or h}, {c or h})",
+                "list": f"{h}.tolist()",
+            }[self.hx_form]
+            args.append(hx)
+        return f"module({', '.join(args)})"
 
     def describe(self) -> str:
         shapes = [f"x of shape {self.x}"]
@@ -94,16 +116,16 @@ class Call:
             shapes.append(f"h_0 of shape {self.h}")
         if self.c is not None:
             shapes.append(f"c_0 of shape {self.c}")
+        if self.state_dtype:
+            shapes.append(f"the states in {self.state_dtype}")
+        if self.hx_form != "documented":
+            shapes.append(f"hx passed {self.hx_form} ({self.arguments('cpu')})")
         return f"{self.construction.describe()} called on {', '.join(shapes)}"
 
     def repro(self, device: str) -> str:
         to = "" if device == "cpu" else f".to({device!r})"
-        zeros = lambda shape: f"torch.zeros({shape!r}, device={device!r})"
-        args = [zeros(self.x)]
-        if self.h is not None:
-            args.append(zeros(self.h) if self.c is None else f"({zeros(self.h)}, {zeros(self.c)})")
         module = f"module = {self.construction.expression()}{to}"
-        return "\n".join([implementation.current().imports, module, f"module({', '.join(args)})"])
+        return "\n".join([implementation.current().imports, module, self.arguments(device)])
 
     def expect_raises(
         self,
@@ -128,3 +150,22 @@ def call_with(spec: Spec, x: Shape, state: dict[str, Shape]) -> Call:
 
 def describe_warnings(caught: list[warnings.WarningMessage]) -> str:
     return "; ".join(f"{w.category.__name__}: {w.message}" for w in caught) or "none"
+
+
+def attempt(call: Call, device: str) -> str:
+    """Build the call's module and make the call (in an isolated child); the shapes it returned."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module = call.construction.build()
+    assert isinstance(module, torch.nn.Module)
+    with torch.no_grad():
+        result = call.run(module.to(device), device)
+    return str(_shapes(result))
+
+
+def _shapes(result: object) -> object:
+    if isinstance(result, torch.Tensor):
+        return tuple(result.shape)
+    if isinstance(result, (tuple, list)):
+        return type(result)(_shapes(r) for r in result)
+    return type(result).__name__

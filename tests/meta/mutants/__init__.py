@@ -18,6 +18,7 @@ from . import (
     gradients,
     implementations,
     init,
+    isolation,
     kernels,
     modes,
     modules,
@@ -40,6 +41,7 @@ GROUPS: dict[str, ModuleType] = {
         gradients,
         implementations,
         purity,
+        isolation,
     )
 }
 

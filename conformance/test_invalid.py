@@ -1,0 +1,40 @@
+"""Invalid forward calls raise: generated from valid ones with one thing broken (errors/invalid.py),
+each made in an isolated child process (run/isolated.py), so that a call that crashes torch fails its
+claim, naming the signal, and the run goes on."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from conformance.claims import Claim
+from conformance.claims.forward import INVALID_HX, INVALID_SHAPES
+from conformance.errors.calls import attempt
+from conformance.errors.invalid import HX, SHAPES, invalid_calls
+from conformance.errors.values import small_specs
+from conformance.judge.compare import fail
+from conformance.run import isolated
+
+RAISED = ("ValueError", "RuntimeError", "TypeError")
+
+
+def check_invalid_call(
+    claim: Claim, breakages: tuple[str, ...], variant: str, device: str, data: st.DataObject
+) -> None:
+    spec = data.draw(small_specs(variant), label="spec")
+    call = data.draw(invalid_calls(spec, breakages), label="invalid call")
+    outcome = isolated.call(attempt, call, device)
+    if outcome.kind == "raised" and outcome.exc_type in RAISED:
+        return
+    expected = "a ValueError, RuntimeError or TypeError"
+    finding = f"{call.describe()} {outcome.describe()}; the documented form is broken, so it raises {expected}"
+    fail(claim, variant, finding, repro=call.repro(device))
+
+
+@INVALID_SHAPES.check()
+def test_calls_of_invalid_shapes_raise(variant: str, device: str, data: st.DataObject) -> None:
+    check_invalid_call(INVALID_SHAPES, SHAPES, variant, device, data)
+
+
+@INVALID_HX.check()
+def test_calls_with_invalid_hx_raise(variant: str, device: str, data: st.DataObject) -> None:
+    check_invalid_call(INVALID_HX, HX, variant, device, data)
