@@ -11,6 +11,7 @@ import numbers
 import warnings
 
 import torch
+from torch import Tensor
 
 DROPOUT_MESSAGE = "dropout should be a number in range [0, 1] representing the probability of an element being zeroed"
 
@@ -150,3 +151,16 @@ def cell_sizes(
             raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{k} batch size {state.size(0)}")
         if state.size(1) != hidden_size:
             raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {state.size(1)}, expected {hidden_size}")
+
+
+def hx_form(hx: object, pair: bool) -> tuple[Tensor, ...] | None:
+    """hx as a tuple of state tensors: h_0 alone, or the pair (h_0, c_0); TypeError for any other form."""
+    if hx is None:
+        return None
+    if pair:
+        if isinstance(hx, tuple) and len(hx) == 2 and all(isinstance(t, Tensor) for t in hx):
+            return hx
+        raise TypeError(f"hx must be a tuple (h_0, c_0) of two Tensors, got {type(hx).__name__}")
+    if isinstance(hx, Tensor):
+        return (hx,)
+    raise TypeError(f"hx must be a Tensor, got {type(hx).__name__}")

@@ -108,7 +108,7 @@ class RNNCell(_Cell):
         return rnn_step(gx, state, self.weight_hh, self.bias_hh, ACTIVATIONS[self.nonlinearity])
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._run(input, None if hx is None else (hx,))[0]
+        return self._run(input, _checks.hx_form(hx, pair=False))[0]
 
 
 class LSTMCell(_Cell):
@@ -123,7 +123,7 @@ class LSTMCell(_Cell):
         return lstm_step(gx, state, self.weight_hh, self.bias_hh, order=self.GATE_ORDER)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
-        h, c = self._run(input, None if hx is None else tuple(hx))
+        h, c = self._run(input, _checks.hx_form(hx, pair=True))
         return h, c
 
 
@@ -137,4 +137,4 @@ class GRUCell(_Cell):
         return gru_step(gx, state, self.weight_hh, self.bias_hh)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._run(input, None if hx is None else (hx,))[0]
+        return self._run(input, _checks.hx_form(hx, pair=False))[0]

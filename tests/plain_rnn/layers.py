@@ -133,7 +133,7 @@ class _Layers(UniformInit):
 
     def _as_states(self, hx: object) -> State | None:
         """The caller's hx as a tuple of state tensors."""
-        return None if hx is None else (hx,)
+        return _checks.hx_form(hx, pair=False)
 
     def _result(self, states: State) -> object:
         """The final states in the form forward returns them."""
@@ -284,10 +284,7 @@ class LSTM(_Layers):
         return (self.out_size, self.hidden_size)
 
     def _as_states(self, hx: object) -> State | None:
-        if hx is None:
-            return None
-        h, c = hx  # type: ignore[misc]
-        return h, c
+        return _checks.hx_form(hx, pair=True)
 
     def _result(self, states: State) -> object:
         return states[0], states[1]
