@@ -30,8 +30,11 @@ def _h_n_into_h0(result: Any, args: list[Any]) -> Any:
     """h_n written into the h_0 tensor the kernel was given, which it then returns."""
     hx = FullCall(args).hx
     h0 = hx[0] if isinstance(hx, (list, tuple)) else hx
-    with torch.no_grad():
-        h0.copy_(result[1])
+    try:
+        with torch.no_grad():
+            h0.copy_(result[1])
+    except RuntimeError:  # an expanded h_0 (stride 0) cannot be written into
+        return result
     return (result[0], h0, *result[2:])
 
 
