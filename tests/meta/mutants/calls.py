@@ -1,16 +1,20 @@
 """Kernels broken only on a path that a way of calling torch takes (draw.calls): a non-contiguous or
 offset input, state or weight; the native CPU kernel; the training-path or inference-mode forward.
 Each leaves torch's default path (contiguous tensors, oneDNN, no_grad, eval) alone, so only the
-Example's axes can reveal it."""
+Example's axes can reveal it. Each kill pins the axis value that reaches its mutant (`on_path`, as
+--rnn-pin does), so that it does not depend on how often the value is drawn; the report's `axes`
+counts show every value drawn in a default run's checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 
 from conformance.claims import outputs, packed
+from conformance.draw import calls
 
 from ..kill import declared
 from ..patching import CELLS, FULL, FullCall, Make, Mutant, arguments, is_packed, on_kernels, results
@@ -112,30 +116,53 @@ def _train_without_dropout(args: list[Any]) -> bool:
     return call.train and call.dropout == 0
 
 
-input_strides_ignored = on_kernels(**reading(memory_as_contiguous, "input")).caught_by(
+def on_path(mutant: Mutant, **axes: str) -> Mutant:
+    """`mutant`, with the way of calling torch that reaches it pinned (as --rnn-pin does) while it is
+    applied: a kill then does not depend on how often the path's value is drawn."""
+
+    @contextmanager
+    def patch() -> Iterator[None]:
+        saved = dict(calls.pinned)
+        calls.pinned.update(axes)
+        try:
+            with mutant():
+                yield
+        finally:
+            calls.pinned.clear()
+            calls.pinned.update(saved)
+
+    return Mutant(patch)
+
+
+input_strides_ignored = on_path(on_kernels(**reading(memory_as_contiguous, "input")), input_layout="strided").caught_by(
     outputs.VALUES, "GRU", "LSTM", "GRUCell"
 )
-input_offset_ignored = on_kernels(**reading(memory_from_start, "input")).caught_by(outputs.VALUES, "RNN_TANH")
-state_strides_ignored = on_kernels(**reading(memory_as_contiguous, "state")).caught_by(
+input_offset_ignored = on_path(on_kernels(**reading(memory_from_start, "input")), input_layout="offset").caught_by(
+    outputs.VALUES, "RNN_TANH"
+)
+state_strides_ignored = on_path(on_kernels(**reading(memory_as_contiguous, "state")), state_layout="strided").caught_by(
     outputs.VALUES, "LSTM", "RNN_RELU", "LSTMCell"
 )
-weight_strides_ignored = on_kernels(**reading(memory_as_contiguous, "weights")).caught_by(
-    outputs.VALUES, "LSTM_PROJ", "RNNCell_TANH"
-)
-packed_data_strides_ignored = on_kernels(**reading(memory_as_contiguous, "input", packed_only=True)).caught_by(
-    packed.OUTPUT, "GRU"
-)
-native_cpu_kernel_off = perturbed_when(lambda args: not torch.backends.mkldnn.enabled).caught_by(
-    outputs.VALUES, "LSTM", "GRU"
-)
-inference_mode_off = perturbed_when(lambda args: torch.is_inference_mode_enabled()).caught_by(
-    outputs.VALUES, "RNN_RELU", "GRUCell"
-)
-training_forward_off = perturbed_when(lambda args: torch.is_grad_enabled() and _weights_require_grad(args)).caught_by(
-    outputs.VALUES, "LSTM", "RNNCell_TANH"
-)
-train_flag_off = on_kernels(
-    **dict.fromkeys(FULL, results(lambda r, args: (r[0] + 1e-3, *r[1:]) if _train_without_dropout(args) else r))
+weight_strides_ignored = on_path(
+    on_kernels(**reading(memory_as_contiguous, "weights")), parameter_layout="strided"
+).caught_by(outputs.VALUES, "LSTM_PROJ", "RNNCell_TANH")
+packed_data_strides_ignored = on_path(
+    on_kernels(**reading(memory_as_contiguous, "input", packed_only=True)), input_layout="strided"
+).caught_by(packed.OUTPUT, "GRU")
+native_cpu_kernel_off = on_path(
+    perturbed_when(lambda args: not torch.backends.mkldnn.enabled), cpu_kernel="native"
+).caught_by(outputs.VALUES, "LSTM", "GRU")
+inference_mode_off = on_path(
+    perturbed_when(lambda args: torch.is_inference_mode_enabled()), grad_mode="inference_mode"
+).caught_by(outputs.VALUES, "RNN_RELU", "GRUCell")
+training_forward_off = on_path(
+    perturbed_when(lambda args: torch.is_grad_enabled() and _weights_require_grad(args)), grad_mode="enable_grad"
+).caught_by(outputs.VALUES, "LSTM", "RNNCell_TANH")
+train_flag_off = on_path(
+    on_kernels(
+        **dict.fromkeys(FULL, results(lambda r, args: (r[0] + 1e-3, *r[1:]) if _train_without_dropout(args) else r))
+    ),
+    grad_mode="train",
 ).caught_by(outputs.VALUES, "GRU")
 # Under autocast: outputs shifted by 0.1 (beyond the lower dtype's precision), or h_n returned in float64.
 autocast_output_off = perturbed_when(lambda args: autocasting(), by=0.1)
