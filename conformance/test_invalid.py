@@ -4,6 +4,7 @@ claim, naming the signal, and the run goes on."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import strategies as st
 
 from conformance.claims import Claim
@@ -30,9 +31,10 @@ def check_invalid_call(
     fail(claim, variant, finding, repro=call.repro(device))
 
 
-@INVALID_SHAPES.check()
-def test_calls_of_invalid_shapes_raise(variant: str, device: str, data: st.DataObject) -> None:
-    check_invalid_call(INVALID_SHAPES, SHAPES, variant, device, data)
+@INVALID_SHAPES.check(pytest.mark.parametrize("broken", SHAPES, ids=lambda b: b.replace(" ", "_")))
+def test_calls_of_invalid_shapes_raise(variant: str, broken: str, device: str, data: st.DataObject) -> None:
+    """One check per way of breaking the call, so that each is drawn in every example of its check."""
+    check_invalid_call(INVALID_SHAPES, (broken,), variant, device, data)
 
 
 @INVALID_HX.check()

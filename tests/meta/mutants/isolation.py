@@ -89,8 +89,10 @@ def in_the_child(name: str) -> Mutant:
     return Mutant(lambda: isolated.children_within(f"{HERE}:{name}"))
 
 
-validation_crashes = in_the_child("crashing_validation").caught_by(INVALID_SHAPES, "GRU", "LSTM")
-wrong_state_replaced_by_zeros = in_the_child("state_replaced_by_zeros").caught_by(INVALID_SHAPES, "RNN_TANH")
+validation_crashes = in_the_child("crashing_validation").caught_by(INVALID_SHAPES, "GRU", "LSTM", broken="input size")
+wrong_state_replaced_by_zeros = in_the_child("state_replaced_by_zeros").caught_by(
+    INVALID_SHAPES, "RNN_TANH", broken="state size"
+)
 faithful_hx = in_the_child("hx_validated").passes(INVALID_HX, "GRU", "LSTM")
 list_hx_crashes = in_the_child("hx_validated_but_a_list_crashes").caught_by(INVALID_HX, "GRU", "LSTM")
 
