@@ -83,6 +83,9 @@ class Call:
     """The constructor arguments, when they differ from the spec's."""
     state_dtype: str | None = None
     hx_form: str = "documented"
+    lengths: tuple[int, ...] | None = None
+    """Given, x reaches the module packed by pack_padded_sequence with these lengths."""
+    enforce_sorted: bool = False
 
     @property
     def construction(self) -> Construction:
@@ -97,6 +100,12 @@ class Call:
         dtype = f", dtype=torch.{self.state_dtype}" if self.state_dtype else ""
         zeros = lambda shape, extra="": f"torch.zeros({shape!r}, device={device!r}{extra})"
         args = [zeros(self.x)]
+        if self.lengths is not None:
+            batch_first = self.spec.batch_first
+            args = [
+                f"torch.nn.utils.rnn.pack_padded_sequence({args[0]}, {list(self.lengths)!r}, "
+                f"batch_first={batch_first}, enforce_sorted={self.enforce_sorted})"
+            ]
         if self.h is not None:
             h = zeros(self.h, dtype)
             c = None if self.c is None else zeros(self.c, dtype)
@@ -120,6 +129,8 @@ class Call:
             shapes.append(f"the states in {self.state_dtype}")
         if self.hx_form != "documented":
             shapes.append(f"hx passed {self.hx_form} ({self.arguments('cpu')})")
+        if self.lengths is not None:
+            shapes.append(f"x packed with lengths {list(self.lengths)} (enforce_sorted={self.enforce_sorted})")
         return f"{self.construction.describe()} called on {', '.join(shapes)}"
 
     def repro(self, device: str) -> str:
@@ -164,8 +175,11 @@ def attempt(call: Call, device: str) -> str:
 
 
 def _shapes(result: object) -> object:
+    """The shapes in a forward's result (a packed output by its data's), for a failure to name."""
     if isinstance(result, torch.Tensor):
         return tuple(result.shape)
+    if isinstance(result, torch.nn.utils.rnn.PackedSequence):
+        return f"PackedSequence{tuple(result.data.shape)}"
     if isinstance(result, (tuple, list)):
-        return type(result)(_shapes(r) for r in result)
+        return tuple(_shapes(r) for r in result)
     return type(result).__name__

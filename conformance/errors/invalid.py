@@ -15,7 +15,9 @@ from conformance.errors.shapes import Shape, states, x_shape
 from conformance.errors.values import batches, seq_lens
 from reference import Spec
 
-SHAPES = ("input size", "state size", "state batchedness", "state dtype")
+SHAPES = ("input size", "state size", "state batchedness", "state dtype", "packed state size")
+PACKED = "packed state size"
+"""A PackedSequence input with a state of a wrong size (full modules only; enforce_sorted both ways)."""
 HX = ("hx form",)
 
 
@@ -25,11 +27,19 @@ def resized(shape: Shape, dim: int, delta: int) -> Shape:
 
 @st.composite
 def invalid_calls(draw: st.DrawFn, spec: Spec, breakages: tuple[str, ...]) -> Call:
-    batch = draw(batches, label="batch")
+    breakage = draw(st.sampled_from(breakages), label="broken")
+    packed = breakage == PACKED
+    batch = draw(st.integers(1, 4) if packed else batches, label="batch")
     seq_len = 1 if spec.is_cell else draw(seq_lens, label="seq_len")
     x, state = x_shape(spec, batch, seq_len), states(spec, batch)
-    breakage = draw(st.sampled_from(breakages), label="broken")
     deltas = st.sampled_from([-1, 1, 2])
+    lengths, enforce_sorted = None, False
+    if packed:
+        assert batch is not None
+        enforce_sorted = draw(st.booleans(), label="enforce_sorted")
+        drawn = draw(st.lists(st.integers(1, seq_len), min_size=batch, max_size=batch), label="lengths")
+        lengths = tuple(sorted(drawn, reverse=True) if enforce_sorted else drawn)
+        breakage = "state size"
     if breakage == "input size":
         x = resized(x, len(x) - 1, draw(deltas.filter(lambda d: spec.input_size + d >= 1), label="delta"))
     elif breakage == "state size":
@@ -48,4 +58,4 @@ def invalid_calls(draw: st.DrawFn, spec: Spec, breakages: tuple[str, ...]) -> Ca
     if breakage == "hx form":
         forms = ["alone", "triple", "list"] if spec.has_cell_state else ["tuple", "list"]
         hx_form = draw(st.sampled_from(forms), label="hx form")
-    return Call(spec, x, state["h"], state.get("c"), hx_form=hx_form)
+    return Call(spec, x, state["h"], state.get("c"), hx_form=hx_form, lengths=lengths, enforce_sorted=enforce_sorted)
