@@ -5,6 +5,7 @@ claim, naming the signal, and the run goes on."""
 from __future__ import annotations
 
 import pytest
+import torch
 from hypothesis import strategies as st
 
 from conformance.claims import Claim
@@ -21,11 +22,18 @@ CELLS = ("RNNCell", "LSTMCell", "GRUCell")
 RAISED = ("ValueError", "RuntimeError", "TypeError")
 
 
+def other_device(device: str) -> str | None:
+    """A second device for a state to be on: the CPU for an accelerator, CUDA for the CPU if present."""
+    if torch.device(device).type != "cpu":
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else None
+
+
 def check_invalid_call(
     claim: Claim, breakages: tuple[str, ...], variant: str, device: str, data: st.DataObject
 ) -> None:
     spec = data.draw(small_specs(variant), label="spec")
-    call = data.draw(invalid_calls(spec, breakages), label="invalid call")
+    call = data.draw(invalid_calls(spec, breakages, other_device(device)), label="invalid call")
     outcome = isolated.call(attempt, call, device)
     if outcome.kind == "raised" and outcome.exc_type in RAISED:
         return
@@ -39,6 +47,8 @@ def test_calls_of_invalid_shapes_raise(variant: str, broken: str, device: str, d
     """One check per way of breaking the call, so that each is drawn in every example of its check."""
     if broken == PACKED and VARIANTS[variant]["kind"] in CELLS:
         pytest.skip("a cell takes no PackedSequence")
+    if broken == "state device" and other_device(device) is None:
+        pytest.skip(f"no second device to put a state on, besides {device}")
     check_invalid_call(INVALID_SHAPES, (broken,), variant, device, data)
 
 

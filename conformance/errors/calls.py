@@ -83,6 +83,8 @@ class Call:
     """The constructor arguments, when they differ from the spec's."""
     state_dtype: str | None = None
     hx_form: str = "documented"
+    state_device: str | None = None
+    """The device of the states, where it is not the module's."""
     lengths: tuple[int, ...] | None = None
     """Given, x reaches the module packed by pack_padded_sequence with these lengths."""
     enforce_sorted: bool = False
@@ -98,7 +100,7 @@ class Call:
     def arguments(self, device: str) -> str:
         """The call `module(...)` as Python source."""
         dtype = f", dtype=torch.{self.state_dtype}" if self.state_dtype else ""
-        zeros = lambda shape, extra="": f"torch.zeros({shape!r}, device={device!r}{extra})"
+        zeros = lambda shape, on=device, extra="": f"torch.zeros({shape!r}, device={on!r}{extra})"
         args = [zeros(self.x)]
         if self.lengths is not None:
             batch_first = self.spec.batch_first
@@ -107,8 +109,9 @@ class Call:
                 f"batch_first={batch_first}, enforce_sorted={self.enforce_sorted})"
             ]
         if self.h is not None:
-            h = zeros(self.h, dtype)
-            c = None if self.c is None else zeros(self.c, dtype)
+            on = self.state_device or device
+            h = zeros(self.h, on, dtype)
+            c = None if self.c is None else zeros(self.c, on, dtype)
             hx = {
                 "documented": h if c is None else f"({h}, {c})",
                 "alone": h,
@@ -127,6 +130,8 @@ class Call:
             shapes.append(f"c_0 of shape {self.c}")
         if self.state_dtype:
             shapes.append(f"the states in {self.state_dtype}")
+        if self.state_device:
+            shapes.append(f"the states on {self.state_device}")
         if self.hx_form != "documented":
             shapes.append(f"hx passed {self.hx_form} ({self.arguments('cpu')})")
         if self.lengths is not None:

@@ -1,7 +1,8 @@
 """Invalid forward calls, generated: a valid call with one thing broken.
 
 The dimension sizes of the input and of each state, a state batched unlike the input, the states in
-another dtype than the module's, and hx of the wrong arity or type. Every call here breaks the
+another dtype than the module's or on another device (where one exists), and hx of the wrong arity
+or type. Every call here breaks the
 documented form, whatever else was drawn: full modules always get their states, and a size is only
 ever changed to another size.
 """
@@ -15,7 +16,7 @@ from conformance.errors.shapes import Shape, states, x_shape
 from conformance.errors.values import batches, seq_lens
 from reference import Spec
 
-SHAPES = ("input size", "state size", "state batchedness", "state dtype", "packed state size")
+SHAPES = ("input size", "state size", "state batchedness", "state dtype", "packed state size", "state device")
 PACKED = "packed state size"
 """A PackedSequence input with a state of a wrong size (full modules only; enforce_sorted both ways)."""
 HX = ("hx form",)
@@ -26,7 +27,7 @@ def resized(shape: Shape, dim: int, delta: int) -> Shape:
 
 
 @st.composite
-def invalid_calls(draw: st.DrawFn, spec: Spec, breakages: tuple[str, ...]) -> Call:
+def invalid_calls(draw: st.DrawFn, spec: Spec, breakages: tuple[str, ...], other_device: str | None = None) -> Call:
     breakage = draw(st.sampled_from(breakages), label="broken")
     packed = breakage == PACKED
     batch = draw(st.integers(1, 4) if packed else batches, label="batch")
@@ -54,6 +55,8 @@ def invalid_calls(draw: st.DrawFn, spec: Spec, breakages: tuple[str, ...]) -> Ca
         state = {k: (*s[: len(s) - 2], s[-1]) for k, s in state.items()}
     if breakage == "state dtype":
         return Call(spec, x, state["h"], state.get("c"), state_dtype="float64")
+    if breakage == "state device":
+        return Call(spec, x, state["h"], state.get("c"), state_device=other_device)
     hx_form = "documented"
     if breakage == "hx form":
         forms = ["alone", "triple", "list"] if spec.has_cell_state else ["tuple", "list"]
