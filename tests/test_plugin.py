@@ -71,14 +71,21 @@ def test_known_deviation_is_xfailed_and_reported(tmp_path: Path) -> None:
 
 
 def test_report_records_the_fields_of_every_check(tmp_path: Path) -> None:
+    """Also --rnn-pin: a pinned axis takes its value in every call, and the report counts the calls."""
     report = tmp_path / "report.json"
-    result = run_suite(tmp_path, "conformance/test_values.py::test_output_shapes", f"--rnn-report={report}")
+    check = "conformance/test_values.py::test_output_values[cpu-LSTM-torch.float32]"
+    pins = ["--rnn-pin=cpu_kernel=native", "--rnn-pin=grad_mode=inference_mode"]
+    result = run_suite(tmp_path, check, *pins, f"--rnn-report={report}")
     assert result.returncode == 0, result.stdout + result.stderr
     payload = json.loads(report.read_text())
     assert set(payload) >= {"torch", "devices", "claims"}
-    record = payload["claims"][0]
-    assert set(record) >= {"id", "doc", "outcome", "examples", "device", "dtype", "mode"}
-    assert record["device"] == "cpu" and record["examples"] == 3 and record["mode"] == "eager"
+    (record,) = payload["claims"]
+    assert set(record) >= {"id", "doc", "outcome", "examples", "device", "dtype", "mode", "axes"}
+    assert record["device"] == "cpu" and record["dtype"] == "float32" and record["mode"] == "eager"
+    axes, examples = record["axes"], record["examples"]
+    assert examples == 3 and axes["cpu_kernel=native"] == axes["grad_mode=inference_mode"] == examples
+    assert not [key for key in axes if key.startswith(("cpu_kernel=onednn", "grad_mode=no_grad"))]
+    assert sum(count for key, count in axes.items() if key.startswith("input_layout=")) == examples
 
 
 def test_a_usage_error_is_one_line_without_traceback(tmp_path: Path) -> None:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from conformance.gate import plugin
+
 from .test_plugin import BREAK_NAMES, NAMES_CHECK, run_suite
 
 CHECKS = [f"{NAMES_CHECK}[GRU]", f"{NAMES_CHECK}[LSTM]"]
@@ -54,10 +58,27 @@ def test_a_fix_is_reported(tmp_path: Path) -> None:
     assert fixed.returncode == 0 and "2 fixed" in fixed.stdout, fixed.stdout
 
 
-def test_gate_usage_errors_are_one_line(tmp_path: Path) -> None:
-    alone = run_suite(tmp_path, CHECKS[0], "--rnn-fail-on=regressions")
-    missing = run_suite(tmp_path, CHECKS[0], f"--rnn-baseline={tmp_path / 'none.json'}")
-    for result in (alone, missing):
-        assert result.returncode == 4, result.stdout + result.stderr
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+class Options:
+    """Just enough of a pytest Config for the plugin's pytest_configure, with these option values."""
+
+    def __init__(self, **options: object) -> None:
+        self.options, self.stash = options, pytest.Stash()
+
+    def getoption(self, name: str) -> object:
+        return self.options.get(name)
+
+    def addinivalue_line(self, name: str, line: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rnn_fail_on": "regressions"}, "--rnn-fail-on=regressions needs --rnn-baseline"),
+        ({"rnn_baseline": "/no/such/report.json"}, "/no/such/report.json"),
+    ],
+)
+def test_gate_usage_errors(options: dict[str, object], message: str) -> None:
+    """Usage errors of the gate's options (that a usage error prints one line: tests/test_plugin.py)."""
+    with pytest.raises(pytest.UsageError, match=message):
+        plugin.pytest_configure(Options(**options))  # type: ignore[arg-type]

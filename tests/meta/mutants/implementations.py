@@ -32,7 +32,7 @@ plain.passes(dropout.LAST_LAYER_OUTPUT, "RNN_TANH")
 plain.passes(init.UNIFORM, "LSTMCell")
 plain.passes(parameters.NAMES, "RNNCell_RELU")
 plain.passes(construction.DROPOUT_RANGE, "RNN_RELU")
-plain.passes(outputs.DEFAULT_STATE, "LSTM")
+plain.passes(outputs.DEFAULT_STATE, "RNN_TANH")
 plain.passes(forward.CELL_HIDDEN_SIZE, "LSTMCell")
 
 broken_lstm_gate_order = judged("tests.plain_rnn.broken_lstm_gate_order").caught_by(
