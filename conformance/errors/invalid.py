@@ -18,7 +18,9 @@ from reference import Spec
 
 SHAPES = ("input size", "state size", "state batchedness", "state dtype", "packed state size", "state device")
 PACKED = "packed state size"
-"""A PackedSequence input with a state of a wrong size (full modules only; enforce_sorted both ways)."""
+"""A PackedSequence input with a state of a wrong batch size (full modules only; enforce_sorted both
+ways): the batch is the dimension a packed call treats apart (it reorders the state by the batch's
+sorted_indices); the other dimensions are broken as for dense input."""
 HX = ("hx form",)
 
 
@@ -40,7 +42,9 @@ def invalid_calls(draw: st.DrawFn, spec: Spec, breakages: tuple[str, ...], other
         enforce_sorted = draw(st.booleans(), label="enforce_sorted")
         drawn = draw(st.lists(st.integers(1, seq_len), min_size=batch, max_size=batch), label="lengths")
         lengths = tuple(sorted(drawn, reverse=True) if enforce_sorted else drawn)
-        breakage = "state size"
+        name = draw(st.sampled_from(sorted(state)), label="state")
+        size = state[name][1]
+        state[name] = resized(state[name], 1, draw(deltas.filter(lambda d: size + d >= 1), label="delta"))
     if breakage == "input size":
         x = resized(x, len(x) - 1, draw(deltas.filter(lambda d: spec.input_size + d >= 1), label="delta"))
     elif breakage == "state size":
