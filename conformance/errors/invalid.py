@@ -25,7 +25,8 @@ HX = ("hx form",)
 
 
 def resized(shape: Shape, dim: int, delta: int) -> Shape:
-    return tuple(max(0, n + delta) if k == dim and n + delta != n else n for k, n in enumerate(shape))
+    """`shape` with dimension `dim` changed by `delta` (never 0; the callers keep every size at least 1)."""
+    return tuple(n + delta if k == dim else n for k, n in enumerate(shape))
 
 
 @st.composite

@@ -32,13 +32,16 @@ class Result:
     """The gradients of the input, the given state and every parameter, when upstream ones were given."""
     packed: tuple[PackedSequence, PackedSequence] | None = None
     """The packed input and the packed output, as torch had them."""
-    placement: dict[str, tuple[torch.dtype, torch.device]] | None = None
-    """The dtype and device of each output tensor as torch returned it (a packed output's data)."""
     given: dict[str, tuple[torch.Tensor, int]] | None = None
     """The tensors torch was called with (input, the packed input's data, h0, c0), each with its
     version counter at the call."""
     returned: dict[str, torch.Tensor] | None = None
     """The output tensors as torch returned them (a packed output's data)."""
+
+    @property
+    def placement(self) -> dict[str, tuple[torch.dtype, torch.device]] | None:
+        """The dtype and device of each output tensor as torch returned it."""
+        return None if self.returned is None else {name: (t.dtype, t.device) for name, t in self.returned.items()}
 
 
 def module_for(example: Example) -> torch.nn.Module:
@@ -169,7 +172,6 @@ def run(
         with grad_mode(example, backward), autocast(example):
             named = outputs(example.spec, call(forward, example.spec, source, h0, c0))
             returned = {name: t.data if isinstance(t, PackedSequence) else t for name, t in named.items()}
-            placement = {name: (t.dtype, t.device) for name, t in returned.items()}
             packed = None
             if isinstance(source, PackedSequence):
                 packed = (source, named.pop(OUTPUT))
@@ -177,7 +179,7 @@ def run(
                     padded = pad_packed_sequence(packed[1], example.spec.batch_first, total_length=example.seq_len)
                     named[OUTPUT] = padded[0]
         gradients = _gradients(example, named, leaves) if backward else None
-    return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, placement, versions, returned)
+    return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, versions, returned)
 
 
 def _gradients(example: Example, named: dict[str, torch.Tensor], leaves: dict[str, torch.Tensor]) -> Arrays:
