@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from conformance.claims import construction, dropout, forward, init, outputs, packed, parameters
 from conformance.run import implementation
+from conformance.variants import FULL_VARIANTS, VARIANTS
 
 from ..kill import declared
 from ..patching import Mutant
 
-FULL = ("RNN_TANH", "RNN_RELU", "LSTM", "LSTM_PROJ", "GRU")
-EVERY = (*FULL, "RNNCell_TANH", "RNNCell_RELU", "LSTMCell", "GRUCell")
+FULL, EVERY = FULL_VARIANTS, list(VARIANTS)
 
 
 def judged(module: str) -> Mutant:
