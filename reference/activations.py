@@ -13,9 +13,11 @@ from .arrays import Array
 
 
 def sigmoid(x: Array) -> Array:
-    """sigma(x) = 1 / (1 + exp(-x)), written to stay finite for large |x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """sigma(x) = 1 / (1 + exp(-x)). For x below about -709, exp(-x) overflows to inf and sigma(x) is
+    0, as it is to float64's precision; the overflow is expected, so it is not reported."""
+    with np.errstate(over="ignore"):
+        y: Array = 1.0 / (1.0 + np.exp(-x))
+    return y
 
 
 def tanh(x: Array) -> Array:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import Array, Store, exact
+from .arrays import Array, Mask, Store, exact
 from .calls import CellCall, ForwardCall, Lengths, ModuleCall, takes
 from .cells import Step, step
 from .layout import Layout, cell_layout, module_layout
@@ -37,6 +37,11 @@ class DirectionRun:
     def by_time(self) -> list[tuple[int, Step]]:
         """(t, the step run at t) for every kept step, in time order whatever the direction."""
         return sorted(zip(self.times, self.steps, strict=True), key=lambda pair: pair[0])
+
+
+def updated(running: Mask, new: Array, old: Array | float) -> Array:
+    """`new` for the sequences still running (rows where `running`), `old` for the others."""
+    return new if running.all() else np.where(running, new, old)
 
 
 def run_direction(
@@ -65,10 +70,10 @@ def run_direction(
         running = (t < lengths)[:, None]
         record = step(spec, w, xs[t], h, c)
         h_next = store(record.h_next)
-        h = np.where(running, h_next, h)
+        h = updated(running, h_next, h)
         if c is not None and record.c_next is not None:
-            c = np.where(running, store(record.c_next), c)
-        outputs[t] = np.where(running, h_next, 0.0)
+            c = updated(running, store(record.c_next), c)
+        outputs[t] = updated(running, h_next, 0.0)
         if keep_steps:
             steps.append(record)
     output = np.stack([outputs[t] for t in range(len(xs))])

@@ -27,12 +27,20 @@ def dimension(upper: int, least: int = 1) -> st.SearchStrategy[int]:
     """A size in [least, upper]: a third of draws at most 4, a third anywhere, a third in the top quarter.
 
     The top quarter is where kernels switch code paths for large problems; drawing it often makes
-    each check reach it within the default profile's few examples.
+    each check reach it within the default profile's few examples. One integer is drawn per size
+    (the thirds laid end to end, smallest first, so a failing example shrinks towards `least`):
+    a choice of third and then a value in it would cost Hypothesis two draws for every size.
     """
-    small = st.integers(least, max(least, min(4, upper)))
-    if upper <= 8:
-        return st.one_of(small, st.integers(least, upper))
-    return st.one_of(small, st.integers(least, upper), st.integers(max(least, upper - upper // 4), upper))
+    thirds = [range(least, max(least, min(4, upper)) + 1), range(least, upper + 1)]
+    if upper > 8:
+        thirds.append(range(max(least, upper - upper // 4), upper + 1))
+    width = len(thirds[1])
+    return st.integers(0, len(thirds) * width - 1).map(lambda i: _in_third(thirds[i // width], i % width, width))
+
+
+def _in_third(third: range, position: int, width: int) -> int:
+    """The value at `position` of `width` positions spread evenly over `third`."""
+    return third[position * len(third) // width]
 
 
 @cache
