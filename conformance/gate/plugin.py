@@ -14,7 +14,7 @@ import pytest
 from packaging.version import Version
 
 from conformance.claims import claim_of
-from conformance.gate import examples, options, xfails
+from conformance.gate import examples, options, order, xfails
 from conformance.gate import report as report_module
 
 XFAILS = pytest.StashKey[list]()
@@ -114,7 +114,8 @@ def _not_applicable(item: pytest.Item, impl: object) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Label every check with its claim; skip what does not apply; mark known deviations."""
+    """Label every check with its claim; skip what does not apply; mark known deviations; order the
+    checks to fail early (gate.order)."""
     checks = [(item, props) for item in items if (props := claim_properties(item)) is not None]
     if not checks:
         return
@@ -151,6 +152,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 stacklevel=1,
             )
     _deselect_compile_group(config, items)
+    labelled = {id(item) for item, _ in checks}
+    items[:] = order.interleaved(
+        items, lambda item: id(item) in labelled and not item.get_closest_marker("rnn_slow_compile")
+    )
 
 
 def _deselect_compile_group(config: pytest.Config, items: list[pytest.Item]) -> None:

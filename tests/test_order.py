@@ -1,0 +1,33 @@
+"""The checks' order (gate.order): every check's first case before any check's second, spread over the
+variants and dtypes; other tests keep their places."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from conformance.gate.order import interleaved, taking_turns
+
+VARIANTS, DTYPES = ["RNN_TANH", "LSTM", "GRU"], ["f64", "f32"]
+
+
+def case(check: str, variant: str, dtype: str) -> SimpleNamespace:
+    params = SimpleNamespace(params={"variant": variant, "dtype": dtype})
+    nodeid = f"conformance/test_x.py::{check}[{variant}-{dtype}]"
+    return SimpleNamespace(nodeid=nodeid, originalname=check, callspec=params)
+
+
+def test_groups_take_turns() -> None:
+    assert taking_turns([[1, 2, 3], [4], [5, 6]]) == [1, 4, 5, 2, 6, 3]
+
+
+def test_each_round_runs_every_check_and_the_first_cases_every_variant_and_dtype() -> None:
+    other = SimpleNamespace(nodeid="tests/test_other.py::test_other", originalname="test_other")
+    checks = {name: [case(name, v, d) for v in VARIANTS for d in DTYPES] for name in ("test_a", "test_b")}
+    items = [other, *checks["test_a"], *checks["test_b"]]
+    ordered = interleaved(items, lambda item: item is not other)  # type: ignore[arg-type]
+    assert ordered[0] is other and sorted(map(id, ordered)) == sorted(map(id, items))
+    first = ordered[1:3]
+    assert {item.originalname for item in first} == {"test_a", "test_b"}
+    a = [item.callspec.params for item in ordered if getattr(item, "originalname", "") == "test_a"]
+    assert {p["variant"] for p in a[:3]} == set(VARIANTS)
+    assert {p["dtype"] for p in a[:3]} == set(DTYPES)
