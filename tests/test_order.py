@@ -13,7 +13,7 @@ VARIANTS, DTYPES = ["RNN_TANH", "LSTM", "GRU"], ["f64", "f32"]
 def case(check: str, variant: str, dtype: str) -> SimpleNamespace:
     params = SimpleNamespace(params={"variant": variant, "dtype": dtype})
     nodeid = f"conformance/test_x.py::{check}[{variant}-{dtype}]"
-    return SimpleNamespace(nodeid=nodeid, originalname=check, callspec=params)
+    return SimpleNamespace(nodeid=nodeid, name=nodeid.split("::")[1], originalname=check, callspec=params)
 
 
 def test_groups_take_turns() -> None:
@@ -21,7 +21,7 @@ def test_groups_take_turns() -> None:
 
 
 def test_each_round_runs_every_check_and_the_first_cases_every_variant_and_dtype() -> None:
-    other = SimpleNamespace(nodeid="tests/test_other.py::test_other", originalname="test_other")
+    other = SimpleNamespace(nodeid="tests/test_other.py::test_other", name="test_other", originalname="test_other")
     checks = {name: [case(name, v, d) for v in VARIANTS for d in DTYPES] for name in ("test_a", "test_b")}
     items = [other, *checks["test_a"], *checks["test_b"]]
     ordered = interleaved(items, lambda item: item is not other)  # type: ignore[arg-type]
