@@ -11,9 +11,16 @@ KILL_REPORTS: list[pytest.TestReport] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "spawns_pytest: a self-test that runs pytest in a subprocess (run first)")
     profiles.load(config.getoption("rnn_profile"), config.getoption("rnn_max_examples"))
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The self-tests that run pytest in a subprocess first: they are the longest tests of a run, and
+    pytest-xdist keeps its workers busy to the end only if the longest tests do not come last."""
+    items.sort(key=lambda item: item.get_closest_marker("spawns_pytest") is None)
 
 
 def is_kill(nodeid: str) -> bool:

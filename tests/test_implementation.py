@@ -30,6 +30,7 @@ def test_module_and_attribute_forms_name_the_same_classes() -> None:
     assert attribute.expression("LSTM") == "tests.plain_rnn.LSTM"
 
 
+@pytest.mark.spawns_pytest
 def test_a_missing_class_skips_its_checks_and_the_summary_names_the_implementation(tmp_path: Path) -> None:
     """tests.plain_rnn.cells has the three cells only: the full modules' checks skip, saying why."""
     result = run_suite(tmp_path, NAMES_CHECK, "--rnn-implementation=tests.plain_rnn.cells", "-rs")

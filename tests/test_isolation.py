@@ -21,6 +21,7 @@ INVALID = "conformance/test_invalid.py::test_calls_of_invalid_shapes_raise"
 CHECKS = [f"{INVALID}[cpu-GRU-input_size]", f"{INVALID}[cpu-LSTM-state_dtype]"]
 
 
+@pytest.mark.spawns_pytest
 def test_a_crashing_torch_fails_its_claims_and_the_run_goes_on(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     result = run_suite(tmp_path, *CHECKS, "--rnn-no-builtin-xfails", f"--rnn-report={report}", plugin=CRASHING)

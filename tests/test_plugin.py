@@ -40,6 +40,7 @@ def run_suite(tmp_path: Path, *args: str, plugin: str | None = None) -> subproce
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.spawns_pytest
 def test_known_deviation_is_xfailed_and_reported(tmp_path: Path) -> None:
     xfails = tmp_path / "xfails.txt"
     xfails.write_text(
@@ -70,6 +71,7 @@ def test_known_deviation_is_xfailed_and_reported(tmp_path: Path) -> None:
     assert "| `GRU.parameters.names` |" in markdown.read_text()
 
 
+@pytest.mark.spawns_pytest
 def test_report_records_the_fields_of_every_check(tmp_path: Path) -> None:
     """Also --rnn-pin: a pinned axis takes its value in every call, and the report counts the calls."""
     report = tmp_path / "report.json"
@@ -88,6 +90,7 @@ def test_report_records_the_fields_of_every_check(tmp_path: Path) -> None:
     assert sum(count for key, count in axes.items() if key.startswith("input_layout=")) == examples
 
 
+@pytest.mark.spawns_pytest
 def test_a_usage_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     """End to end, in a fresh process: the exit code and what the user sees."""
     malformed = tmp_path / "malformed.txt"
@@ -154,6 +157,7 @@ torch.__version__ = "2.0.1"
 """
 
 
+@pytest.mark.spawns_pytest
 def test_a_claim_newer_than_torch_is_skipped_with_its_version(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     check = "conformance/test_errors.py::test_construction_error[GRU.construction.hidden_size]"

@@ -32,6 +32,7 @@ def baseline(tmp_path: Path, outcome: str) -> Path:
     return path
 
 
+@pytest.mark.spawns_pytest
 def test_a_regression_fails_the_gate(tmp_path: Path) -> None:
     gate = [f"--rnn-baseline={baseline(tmp_path, 'passed')}", "--rnn-fail-on=regressions"]
     regressed, after = run(tmp_path, "after", *gate, broken=True)
@@ -40,6 +41,7 @@ def test_a_regression_fails_the_gate(tmp_path: Path) -> None:
     assert json.loads(after.read_text())["baseline_torch"] == "2.0.0", "the report names the baseline's torch"
 
 
+@pytest.mark.spawns_pytest
 def test_a_known_failure_does_not_fail_the_gate(tmp_path: Path) -> None:
     still, _ = run(
         tmp_path, "again", f"--rnn-baseline={baseline(tmp_path, 'failed')}", "--rnn-fail-on=regressions", broken=True
@@ -48,11 +50,13 @@ def test_a_known_failure_does_not_fail_the_gate(tmp_path: Path) -> None:
     assert "2 still failing" in still.stdout
 
 
+@pytest.mark.spawns_pytest
 def test_without_fail_on_regressions_any_failure_fails(tmp_path: Path) -> None:
     plain, _ = run(tmp_path, "plain", f"--rnn-baseline={baseline(tmp_path, 'failed')}", broken=True)
     assert plain.returncode == 1, "without --rnn-fail-on=regressions any failure fails the run"
 
 
+@pytest.mark.spawns_pytest
 def test_a_fix_is_reported(tmp_path: Path) -> None:
     fixed, _ = run(tmp_path, "fixed", f"--rnn-baseline={baseline(tmp_path, 'failed')}", "--rnn-fail-on=regressions")
     assert fixed.returncode == 0 and "2 fixed" in fixed.stdout, fixed.stdout

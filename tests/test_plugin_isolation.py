@@ -71,6 +71,7 @@ def test_the_plugin_is_registered_for_every_run() -> None:
     assert "rnn_conformance" in names, "the suite must be installed (pip install -e .) for this test"
 
 
+@pytest.mark.spawns_pytest
 def test_another_project_runs_unchanged(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(THEIR_CONFTEST)
     (tmp_path / "test_theirs.py").write_text(THEIR_TESTS)
@@ -79,6 +80,7 @@ def test_another_project_runs_unchanged(tmp_path: Path) -> None:
     assert "6 passed" in result.stdout and "warning" not in result.stdout.lower(), result.stdout
 
 
+@pytest.mark.spawns_pytest
 def test_the_compile_group_is_left_out_unless_asked_for(tmp_path: Path) -> None:
     modes = ROOT / "conformance" / "test_modes.py"
     default = pytest_run(tmp_path, "--collect-only", str(modes), f"--rootdir={tmp_path}")
@@ -88,6 +90,7 @@ def test_the_compile_group_is_left_out_unless_asked_for(tmp_path: Path) -> None:
     assert "test_compile_values" in asked.stdout
 
 
+@pytest.mark.spawns_pytest
 @pytest.mark.parametrize("builtin", [True, False])
 def test_the_shipped_known_deviations_apply_unless_turned_off(tmp_path: Path, builtin: bool) -> None:
     check = ROOT / "conformance" / "test_errors.py"

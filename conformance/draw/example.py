@@ -141,7 +141,7 @@ def parameters_for(spec: Spec, weights: Weights) -> Arrays:
     if weights.scale is None:
         torch.default_generator.manual_seed(weights.seed)
         module = build_module(spec, torch.float64, "cpu")
-        return {name: p.detach().numpy().copy() for name, p in module.named_parameters()}
+        return {name: p.detach().numpy() for name, p in module.named_parameters()}
     return drawn_parameters(spec, table, weights)
 
 
