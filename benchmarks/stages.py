@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 
 def clock() -> float:
     """CPU seconds of this process and of the child processes it has waited for."""
@@ -137,6 +139,7 @@ class Timer:
 
         subprocess.run = run  # type: ignore[assignment]
 
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: Any) -> Iterator[None]:
         start = clock()
         outside = dict(spent)
@@ -149,8 +152,6 @@ class Timer:
             seconds
         )
         spent["Hypothesis (drawing, engine) and pytest in checks"] += seconds - inside
-
-    pytest_runtest_call.hookwrapper = True  # type: ignore[attr-defined]
 
 
 def worker_start() -> float:
@@ -166,8 +167,6 @@ def worker_start() -> float:
 
 
 def main() -> None:
-    import pytest
-
     timer = Timer()
     args = sys.argv[1:] or []
     code = pytest.main(["-q", "-p", "no:xdist", "-p", "no:cacheprovider", *args], plugins=[timer])

@@ -12,7 +12,7 @@ from conformance.claims.devices import PARITY
 from conformance.draw.gradients import gradient_examples
 from conformance.judge.compare import judge
 from conformance.oracle.expected import expected_outputs
-from conformance.oracle.tolerances import forward_allowed, gradient_tolerance
+from conformance.oracle.tolerances import forward_allowed, gradient_tolerance, scaled
 from conformance.run.dtypes import DTYPES, EXACT_DTYPES, unsupported_reason
 from conformance.run.torch_run import run
 
@@ -33,7 +33,7 @@ def test_device_matches_cpu(variant: str, dtype: torch.dtype, device: str, data:
     allowed = forward_allowed(example, expected_outputs(example))
     here, there = run(example), run(on_cpu)
     for name, cpu_value in there.outputs.items():
-        judge(PARITY, variant, example, name, here.outputs[name], cpu_value, 2 * allowed[name], "the CPU")
+        judge(PARITY, variant, example, name, here.outputs[name], cpu_value, scaled(allowed[name], 2), "the CPU")
     if here.gradients is not None and there.gradients is not None:
         tol = 2 * gradient_tolerance(example.spec, example.seq_len, dtype)
         for name, grad in here.gradients.items():

@@ -11,6 +11,7 @@ import numpy as np
 from conformance.claims import Claim
 from conformance.draw.example import Example
 from conformance.judge import reproducer
+from conformance.oracle.tolerances import Allowed, Deferred
 
 
 class ConformanceError(AssertionError):
@@ -86,7 +87,7 @@ def judge(
     name: str,
     actual: np.ndarray,
     expected: np.ndarray,
-    tol: float | np.ndarray,
+    tol: Allowed,
     source: str = "the reference",
     part: Part | None = None,
     how: str | None = None,
@@ -96,10 +97,14 @@ def judge(
     A gradient's name is that of its leaf ("input", "h0", a parameter); the reproducer then
     backpropagates the example's upstream gradients.
     """
-    allowed = allowance(tol, expected)
     is_gradient = example.upstream is not None and name in example.compared_gradients
     label = part.label if part else (f"grad {name}" if is_gradient else name)
-    if finding := first_difference(label, actual, expected, allowed, source):
+    if isinstance(tol, Deferred):
+        floor = np.broadcast_to(np.float64(tol.floor), expected.shape)
+        if not first_difference(label, actual, expected, floor, source):
+            return
+        tol = tol.whole()
+    if finding := first_difference(label, actual, expected, allowance(tol, expected), source):
         tolerances = (0.0, float(np.max(tol))) if isinstance(tol, np.ndarray) else float(tol)
         repro = reproducer.snippet(example, name, expected, tolerances, part.code if part else "{0}")
         fail(claim, variant, finding, example, repro, how)
