@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from conformance.draw import sizes
 
@@ -24,6 +24,9 @@ PROFILES: dict[str, dict[str, object]] = {
 COMMON: dict[str, object] = {
     "deadline": None,
     "print_blob": True,
+    # Every phase but `explain`: a failure already names its configuration and carries a reproducer,
+    # and explaining re-ran the failing check's example with each part varied, seconds per failure.
+    "phases": [phase for phase in Phase if phase != Phase.explain],
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 }
 
