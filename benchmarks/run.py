@@ -1,88 +1,87 @@
-"""Benchmark of the suite: wall time of the default run, examples per second per claim family, and
-the time the suite takes to detect each mutant of the mutation library.
+"""Benchmark of the suite against its speed targets: the default run's wall and CPU time, examples per
+second per claim family, the time until a broken torch's first failure, the mutation score, and on
+request the compile group with a cold inductor cache and `.ci/run` from a fresh clone. It ends with
+a table of the targets: each with its figure and whether it is met.
 
-    python benchmarks/run.py            # everything
-    python benchmarks/run.py --skip-suite  # only the mutants
+    python benchmarks/run.py                       # default run, families, first failure, mutation score
+    python benchmarks/run.py --skip-suite          # all but the default run (and its families)
+    python benchmarks/run.py --first-failure-only --repeat 5
+    python benchmarks/run.py --repeat-default 3    # the default run's median of 3
+    python benchmarks/run.py --compile --ci        # add the cold compile group and .ci/run (minutes)
 
-It is a script, not a test: timings vary with the machine and are reported, never asserted.
+It is a script, not a test: timings vary with the machine and are reported, never asserted. Each part
+is a module of this directory named for what it measures (default_run, first_failure,
+mutation_score, compile_group, fresh_clone); targets.py holds the table.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
-import time
-from collections import defaultdict
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def default_run(workers: str) -> None:
-    from conformance.variants import VARIANTS
-
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        command = [sys.executable, "-m", "pytest", "-q", "-n", workers, f"--rnn-report={report}"]
-        start = time.perf_counter()
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        print(f"default run (pytest -n {workers}, suite and self-tests): {wall:.1f} s, exit code {result.returncode}")
-        claims = json.loads(report.read_text())["claims"]
-    families: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
-    for record in claims:
-        if record["outcome"] not in ("passed", "failed", "xfailed", "xpassed") or not record["examples"]:
-            continue
-        variant, _, rest = record["id"].partition(".")
-        key = rest if variant in VARIANTS else record["id"]
-        families[key][0] += record["examples"]
-        families[key][1] += record["duration_s"]
-    print(f"\n{'claim family':40} {'examples':>9} {'seconds':>8} {'examples/s':>11}")
-    for key, (count, seconds) in sorted(families.items(), key=lambda kv: -kv[1][1]):
-        print(f"{key:40} {count:9d} {seconds:8.2f} {count / max(seconds, 1e-9):11.0f}")
+import compile_group
+import default_run
+import first_failure
+import fresh_clone
+import mutation_score
+from targets import COMPILE, DEFAULT_RUN, FIRST_FAILURE, FRESH_CLONE, PER_CORE, print_table
+from timing import ROOT
 
 
-def kills() -> list[tuple[str, object]]:
-    from conformance.gate import profiles
-
-    profiles.load("ci")
-    from tests.meta.mutants import GROUPS
-
-    return [(group, kill) for group, module in GROUPS.items() for kill in module.KILLS]
-
-
-def mutants() -> None:
-    from conformance.judge.compare import ConformanceError
-    from tests.meta.kill import as_run_here
-
-    rows, killed = [], 0
-    for module, kill in kills():
-        start = time.perf_counter()
-        try:
-            with kill.mutant():
-                as_run_here(kill.check)(**kill.params)
-            verdict = "SURVIVED"
-        except ConformanceError:
-            verdict, killed = "killed", killed + 1
-        rows.append((time.perf_counter() - start, verdict, module, kill.name))
-    print(f"\nmutation score: {killed}/{len(rows)} mutants killed under the ci profile\n")
-    print(f"{'seconds':>8} {'verdict':9} mutant")
-    for seconds, verdict, module, name in sorted(rows, reverse=True):
-        print(f"{seconds:8.2f} {verdict:9} {module}: {name}")
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("-n", default="auto", help="pytest-xdist workers for every pytest run (default auto)")
+    parser.add_argument("--skip-suite", action="store_true", help="skip the default run and the family rates")
+    parser.add_argument("--skip-mutants", action="store_true", help="skip the in-process mutation score")
+    parser.add_argument("--skip-first-failure", action="store_true", help="skip the first-failure timing")
+    parser.add_argument("--first-failure-only", action="store_true", help="only the first-failure timing")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N", help="first-failure runs per mutant (3)")
+    parser.add_argument(
+        "--mutant",
+        action="append",
+        metavar="NAME",
+        help="time the first failure of only these mutants (names of first_failure.CHOICES; repeatable)",
+    )
+    parser.add_argument("--repeat-default", type=int, default=1, metavar="N", help="default runs, median (1)")
+    parser.add_argument("--compile", action="store_true", help="also the compile group, cold inductor cache")
+    parser.add_argument("--ci", action="store_true", help="also .ci/run from a fresh clone of HEAD (minutes)")
+    args = parser.parse_args(argv)
+    if args.first_failure_only:
+        args.skip_suite = args.skip_mutants = True
+        args.compile = args.ci = args.skip_first_failure = False
+    return args
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-suite", action="store_true", help="only time the mutants")
-    parser.add_argument("-n", default="auto", help="pytest-xdist workers for the default run")
-    args = parser.parse_args()
-    if not args.skip_suite:
-        default_run(args.n)
-    mutants()
+def chosen(names: list[str] | None) -> tuple[first_failure.Choice, ...]:
+    if not names:
+        return first_failure.CHOICES
+    known = {c.name: c for c in first_failure.CHOICES}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown mutant(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    return tuple(known[n] for n in names)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure the selected parts, printing each as it ends, then the table of targets in the issue's order."""
+    args = parse(argv)
+    sys.path.insert(0, str(ROOT))
+    suite = None if args.skip_suite else default_run.measure(args.n, args.repeat_default)
+    if suite is not None:
+        default_run.print_families(suite.families)
+    runs = None if args.skip_first_failure else first_failure.measure(chosen(args.mutant), args.repeat, args.n)
+    compiled = compile_group.measure(args.n) if args.compile else None
+    ci = fresh_clone.measure() if args.ci else None
+    if not args.skip_mutants:
+        mutation_score.measure()
+    table = [
+        default_run.per_core_target(suite.families) if suite is not None else PER_CORE.not_measured("--skip-suite"),
+        first_failure.target(runs) if runs is not None else FIRST_FAILURE.not_measured("skipped"),
+        compile_group.target(compiled) if compiled is not None else COMPILE.not_measured("needs --compile"),
+        fresh_clone.target(*ci) if ci is not None else FRESH_CLONE.not_measured("needs --ci"),
+        default_run.default_run_target(suite) if suite is not None else DEFAULT_RUN.not_measured("--skip-suite"),
+    ]
+    print_table(table)
 
 
 if __name__ == "__main__":
