@@ -11,6 +11,10 @@ from conformance.gate.plugin import PROFILE
 from conformance.run import devices, dtypes, precision
 
 DEVICES = pytest.StashKey[list]()
+SCHEDULE_CHUNK = 4
+"""Checks pytest-xdist sends a worker at a time, unless --maxschedchunk says otherwise. A worker runs
+every check it was sent before it stops, so under -x the run ends a few checks after the first
+failure, not a whole default chunk (a quarter of the worker's share) after it."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,6 +26,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
+    if getattr(config.option, "maxschedchunk", False) is None:
+        config.option.maxschedchunk = SCHEDULE_CHUNK
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
