@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ import torch
 
 from conformance.gate import plugin, xfails
 from conformance.run import devices
+
+from . import preloaded
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES_CHECK = "conformance/test_parameters.py::test_parameter_names_and_order"
@@ -36,8 +37,7 @@ def run_suite(tmp_path: Path, *args: str, plugin: str | None = None) -> subproce
         extra = ["-p", "break_torch"]
     # Options given as --name=value: a separate absolute path would make pytest look for its rootdir
     # (and this project's pyproject.toml) above that path.
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--rnn-max-examples=3", *extra, *args]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return preloaded.pytest_run(["-q", "-p", "no:xdist", "--rnn-max-examples=3", *extra, *args], ROOT, env, 300)
 
 
 @pytest.mark.spawns_pytest

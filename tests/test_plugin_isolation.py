@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from . import preloaded
+
 ROOT = Path(__file__).resolve().parents[1]
 
 THEIR_CONFTEST = """
@@ -60,9 +62,14 @@ def test_their_warnings_are_theirs():
 """
 
 
-def pytest_run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def pytest_run(cwd: Path, *args: str, fresh: bool = False) -> subprocess.CompletedProcess[str]:
+    """A pytest run in `cwd`, outside this checkout's settings; `fresh`: in a new interpreter (one
+    without torch imported), else forked from the preloaded server (tests/preloaded.py)."""
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS", "PYTHONPATH")}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    args = ("-q", "-p", "no:cacheprovider", *args)
+    if not fresh:
+        return preloaded.pytest_run(args, cwd, env, 300)
+    command = [sys.executable, "-m", "pytest", *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -75,7 +82,7 @@ def test_the_plugin_is_registered_for_every_run() -> None:
 def test_another_project_runs_unchanged(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(THEIR_CONFTEST)
     (tmp_path / "test_theirs.py").write_text(THEIR_TESTS)
-    result = pytest_run(tmp_path, "--device=tpu", "-p", "no:xdist")
+    result = pytest_run(tmp_path, "--device=tpu", "-p", "no:xdist", fresh=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "6 passed" in result.stdout and "warning" not in result.stdout.lower(), result.stdout
 
