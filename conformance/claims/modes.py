@@ -17,8 +17,9 @@ SCRIPT = Claim(
 
 COMPILE = Claim(
     "modes.compile.values",
-    "torch.compile(module) (inductor, fullgraph, with torch._dynamo.config.allow_rnn) computes the "
-    "documented outputs with the current values of the module's parameters.",
+    "torch.compile(module, dynamic=True) (inductor, fullgraph, with torch._dynamo.config.allow_rnn) "
+    "computes the documented outputs with the current values of the module's parameters, one compiled "
+    "module serving inputs of different batch sizes.",
     torch_nn_only="compiled with dynamo's allow_rnn, a setting for torch.nn's recurrent modules",
     variants=VARIANTS,
     mode="compile",
@@ -26,8 +27,9 @@ COMPILE = Claim(
 
 COMPILE_GRADIENTS = Claim(
     "modes.compile.gradients",
-    "Backpropagating through torch.compile(module) gives the gradients of the documented equations for the "
-    "input, the given state and every parameter.",
+    "Backpropagating through torch.compile(module, dynamic=True) gives the gradients of the documented "
+    "equations for the input, the given state and every parameter, one compiled module serving inputs of "
+    "different batch sizes.",
     torch_nn_only="compiled with dynamo's allow_rnn, a setting for torch.nn's recurrent modules",
     variants=VARIANTS,
     mode="compile",

@@ -162,16 +162,20 @@ def dynamo_settings() -> Iterator[None]:
 
 
 class Compiled:
-    """torch.compile(module, fullgraph=True) of a module kept alongside it, called with allow_rnn set.
+    """torch.compile(module, fullgraph=True, dynamic=True) of a module kept alongside it, called with
+    allow_rnn set.
 
     fullgraph=True makes dynamo raise instead of silently running a graph break eagerly, so the
-    values compared are those of the compiled graph.
+    values compared are those of the compiled graph. dynamic=True compiles the input's sizes as
+    symbols, so one graph serves every batch size (torch unrolls the time loop: each sequence length,
+    and each call with or without a state, is a graph of its own). A torch that compiles the module
+    only without dynamic shapes skips the check, naming the error.
     """
 
     def __init__(self, module: torch.nn.Module, compile_fn: Callable[..., Any]) -> None:
-        self.module = module
+        self.module, self.compile_fn = module, compile_fn
         with dynamo_settings():
-            self.compiled = compile_fn(module, fullgraph=True)
+            self.compiled = compile_fn(module, fullgraph=True, dynamic=True)
 
     def __call__(self, *args: object) -> object:
         from torch import _dynamo
@@ -181,6 +185,21 @@ class Compiled:
                 return self.compiled(*args)
             except _dynamo.exc.Unsupported as exc:
                 raise ModeUnsupported(f"torch.compile cannot compile {self.module}: {first_line(exc)}") from exc
+            except _dynamo.exc.TorchDynamoException as exc:
+                if not self.compiles_statically(*args):
+                    raise
+                raise ModeUnsupported(
+                    f"torch {torch.__version__} compiles {self.module} only without dynamic shapes: "
+                    f"dynamic=True raised {first_line(exc)}"
+                ) from exc
+
+    def compiles_statically(self, *args: object) -> bool:
+        """Whether torch.compile(module, fullgraph=True, dynamic=False) compiles and runs on `args`."""
+        try:
+            self.compile_fn(self.module, fullgraph=True, dynamic=False)(*args)
+        except Exception:
+            return False
+        return True
 
 
 _compiled: dict[tuple[object, ...], Compiled] = {}
@@ -189,11 +208,12 @@ _compiled: dict[tuple[object, ...], Compiled] = {}
 def compiled(case: Example) -> Call:
     """The case's module under torch.compile, its current weights loaded in place.
 
-    Compiling takes seconds and every new input shape recompiles, so compile checks run one fixed
-    configuration and input shape per variant, and one compiled module is kept: each example loads
-    its weights into it, so the compiled code must read the parameters' current values (a compiler
-    that froze them as constants would fail from the second example on). Dynamo's caches are reset
-    when a new module is compiled, so its recompile limit never turns compilation off silently.
+    Compiling takes seconds, so compile checks run one fixed configuration and sequence length per
+    variant, and one compiled module is kept, for the values and the gradients alike: each example
+    loads its weights into it, so the compiled code must read the parameters' current values (a
+    compiler that froze them as constants would fail from the second example on), and each batch
+    size drawn runs the graph compiled for the first. Dynamo's caches are reset when a new module is
+    compiled, so its recompile limit never turns compilation off silently.
     """
     if not hasattr(torch, "compile"):
         raise ModeUnsupported(f"torch {torch.__version__} has no torch.compile")
