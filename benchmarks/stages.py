@@ -4,15 +4,16 @@
     python benchmarks/stages.py conformance     # any pytest arguments
 
 It runs pytest in this process with one torch thread, as each xdist worker of a default run has on
-this 2-core machine, and times the pipeline's stages in CPU seconds (which other work on the
-machine moves less than the wall clock) by wrapping their functions once collection has imported
-them: building modules, the Example's arrays, the torch call, the reference, the tolerance work
-(the second oracle run for low precision), judging, crash-isolated calls (wall seconds: the work
-is in a process this one does not wait for), the self-tests' pytest subprocesses (their CPU
-seconds). A stage's time excludes the stages it calls, but for the tolerance stage, which includes
-the reference run it makes. What remains of the checks' time is Hypothesis (drawing, its engine)
-and pytest. Start-up and collection is the time to the end of collection; xdist's worker start is
-measured apart, as the extra wall of an empty `-n 2` run over an empty `-p no:xdist` one.
+this 2-core machine, and times the pipeline's stages in CPU seconds (which other work on the machine
+moves less than the wall clock) by wrapping their functions once collection has imported them:
+building modules, the Example's arrays, the torch call, the reference, the tolerance work (the
+second oracle run for low precision), judging, crash-isolated calls and the self-tests' end-to-end
+pytest runs (wall seconds: their work is in processes this one does not always wait for; one process
+runs at a time, on a core of its own when nothing else runs). A stage's time excludes the stages it
+calls, but for the tolerance stage, which includes the reference run it makes. What remains of the
+checks' time is Hypothesis (drawing, its engine) and pytest. Start-up and collection is the time to
+the end of collection; xdist's worker start is measured apart, as the extra wall of an empty `-n 2`
+run over an empty `-p no:xdist` one.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ STAGES: dict[str, list[str]] = {
     "judging": ["conformance.judge.compare:judge", "conformance.judge.compare:assert_equal"],
     "crash-isolated calls (child process)": ["conformance.run.isolated:call"],
     "report writing": ["conformance.gate.report:write"],
+    "self-tests' end-to-end pytest runs": ["tests.preloaded:pytest_run"],
 }
 ABSORBING = {"tolerance (second oracle run)"}
 """Stages whose time includes the stages they call."""
-WALL = {"crash-isolated calls (child process)"}
+WALL = {"crash-isolated calls (child process)", "self-tests' end-to-end pytest runs"}
 """Stages timed by the wall clock: their work is in a process this one does not wait for (the
 forkserver's child), so their CPU seconds are not seen; waiting stands for them."""
 
@@ -107,7 +109,10 @@ def install() -> None:
     for name, targets in STAGES.items():
         for target in targets:
             module_name, _, attribute = target.partition(":")
-            original = getattr(importlib.import_module(module_name), attribute)
+            try:
+                original = getattr(importlib.import_module(module_name), attribute)
+            except ImportError:  # a version of the suite without this stage
+                continue
             if getattr(original, "__stage__", False):
                 continue
             wrapped = timed(name, original)
@@ -134,7 +139,7 @@ class Timer:
         original = subprocess.run
 
         def run(*args: Any, **kwargs: Any) -> Any:
-            with stage("self-tests' pytest subprocesses"):
+            with stage("self-tests' end-to-end pytest runs"):
                 return original(*args, **kwargs)
 
         subprocess.run = run  # type: ignore[assignment]
