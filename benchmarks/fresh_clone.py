@@ -64,7 +64,9 @@ def measure() -> tuple[Timed, float]:
     print("  warning: pip's caches and local wheels are warm; a machine that downloads torch takes longer")
     print_steps(run)
     if run.returncode != 0:
-        print(run.tail(30))
+        # What failed is in the output of its last step, pytest's on stdout; stderr is mostly the trace.
+        print("\n".join(run.stdout.strip().splitlines()[-40:]))
+        print("\n".join([line for line in run.stderr.splitlines() if not TRACE.match(line)][-10:]))
     return run, cloned
 
 
