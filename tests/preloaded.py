@@ -8,7 +8,6 @@ plugin's isolation from another project) uses a plain subprocess instead.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -18,13 +17,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from conformance.run import isolated
+
 PRELOAD = ["torch", "numpy", "hypothesis", "pytest"]
 
 
 @cache
 def _context() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    """The process's one forkserver, which the suite's crash isolation (run/isolated.py) shares: it
+    preloads what both need, whichever of them asks first."""
+    context = isolated.forkserver()
+    context.set_forkserver_preload([*isolated.PRELOAD, *PRELOAD])
     return context
 
 

@@ -95,7 +95,9 @@ _child: _Child | None = None
 
 
 @cache
-def _context() -> Any:
+def forkserver() -> Any:
+    """The forkserver context, preloading PRELOAD. It is one per process: another user of it (the
+    self-tests' preloaded runs) adds to the preload list before the server starts."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return context
@@ -104,7 +106,7 @@ def _context() -> Any:
 def _start() -> _Child:
     name = implementation.current().name
     ours, theirs = multiprocessing.Pipe()
-    process = _context().Process(target=_serve, args=(theirs, name), daemon=True)
+    process = forkserver().Process(target=_serve, args=(theirs, name), daemon=True)
     process.start()
     theirs.close()
     return _Child(process, ours, name)
