@@ -8,7 +8,7 @@ import torch
 from conformance.draw import calls
 from conformance.gate import profiles, threads
 from conformance.gate.plugin import PROFILE
-from conformance.run import devices, dtypes, precision
+from conformance.run import devices, dtypes, platform, precision
 
 DEVICES = pytest.StashKey[list]()
 SCHEDULE_CHUNK = 4
@@ -45,10 +45,10 @@ def kernel(request: pytest.FixtureRequest):
     params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
     device, dtype, variant = params.get("device"), params.get("dtype"), params.get("variant")
     if device is not None and (reason := devices.unavailable_reason(device)):
-        pytest.skip(reason)
+        platform.skip(reason)
     probed = isinstance(dtype, torch.dtype) and device is not None and variant is not None
     if probed and (reason := dtypes.unsupported_reason(str(device), dtype, str(variant))):  # type: ignore[arg-type]
-        pytest.skip(reason)
+        platform.skip(reason)
     only = request.node.get_closest_marker("rnn_device_types")
     if only and device is not None and torch.device(device).type not in only.args:
         pytest.skip(only.kwargs.get("reason", f"this claim concerns {', '.join(only.args)} devices only"))

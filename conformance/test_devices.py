@@ -13,6 +13,7 @@ from conformance.draw.gradients import gradient_examples
 from conformance.judge.compare import judge
 from conformance.oracle.expected import expected_outputs
 from conformance.oracle.tolerances import forward_allowed, gradient_tolerance, scaled
+from conformance.run import platform
 from conformance.run.dtypes import DTYPES, EXACT_DTYPES, unsupported_reason
 from conformance.run.torch_run import run
 
@@ -25,7 +26,7 @@ ACCELERATORS = ("cuda", "mps", "xpu", "hpu", "privateuseone")
 )
 def test_device_matches_cpu(variant: str, dtype: torch.dtype, device: str, data: st.DataObject) -> None:
     if unsupported_reason("cpu", dtype, variant):
-        pytest.skip(f"the CPU cannot run {variant} in {dtype} to compare with")
+        platform.skip(f"the CPU cannot run {variant} in {dtype} to compare with")
     example = data.draw(gradient_examples(variant, dtype, device), label="example")
     if dtype not in EXACT_DTYPES:
         example = replace(example, upstream=None)

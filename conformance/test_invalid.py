@@ -14,7 +14,7 @@ from conformance.errors.calls import attempt
 from conformance.errors.invalid import HX, PACKED, SHAPES, invalid_calls
 from conformance.errors.values import small_specs
 from conformance.judge.compare import fail
-from conformance.run import isolated
+from conformance.run import isolated, platform
 from conformance.variants import CELL_VARIANTS
 
 RAISED = ("ValueError", "RuntimeError", "TypeError")
@@ -46,7 +46,7 @@ def test_calls_of_invalid_shapes_raise(variant: str, broken: str, device: str, d
     if broken == PACKED and variant in CELL_VARIANTS:
         pytest.skip("a cell takes no PackedSequence")
     if broken == "state device" and other_device(device) is None:
-        pytest.skip(f"no second device to put a state on, besides {device}")
+        platform.skip(f"no second device to put a state on, besides {device}")
     check_invalid_call(INVALID_SHAPES, (broken,), variant, device, data)
 
 

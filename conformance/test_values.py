@@ -17,6 +17,7 @@ from conformance.judge.compare import assert_equal, fail, judge
 from conformance.judge.reproducer import shapes_snippet, snippet
 from conformance.oracle.expected import expected_outputs
 from conformance.oracle.tolerances import LOW_PRECISION, autocast_allowed, forward_allowed, tf32_allowed
+from conformance.run import platform
 from conformance.run.dtypes import DTYPES, autocast_unsupported_reason
 from conformance.run.torch_run import run
 from reference import output_shapes
@@ -85,7 +86,7 @@ def test_output_dtype_and_device(variant: str, dtype: torch.dtype, device: str, 
 def test_output_values_under_autocast(variant: str, autocast: torch.dtype, device: str, data: st.DataObject) -> None:
     """Drawn at a quarter of the size tier, as gradients are: low-precision products are slow on CPUs."""
     if reason := autocast_unsupported_reason(device, autocast):
-        pytest.skip(reason)
+        platform.skip(reason)
     example = replace(draw_example(data, variant, torch.float32, device, sizes.capped()), autocast=autocast)
     expected = expected_outputs(example)
     try:

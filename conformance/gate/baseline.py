@@ -18,7 +18,7 @@ SEVERITY = ("failed", "xpassed", "xfailed", "passed", "skipped")
 """Outcomes from worst to best: the verdict of several records is the first of them present."""
 PASSING = frozenset({"passed", "xpassed"})
 FAILING = frozenset({"failed", "xfailed"})
-CLASSES = ("regressed", "fixed", "still_failing", "new", "gone", "unchanged")
+CLASSES = ("regressed", "fixed", "still_failing", "explained_by_platform", "new", "gone", "unchanged")
 LISTED = 20
 """Most checks named per class in the terminal summary."""
 
@@ -94,11 +94,16 @@ class Comparison:
     regressed: list[Record] = field(default_factory=list)
     fixed: list[Record] = field(default_factory=list)
     still_failing: list[Record] = field(default_factory=list)
+    explained_by_platform: list[Record] = field(default_factory=list)
+    """Checks whose outcome changed for a reason of the platform: a known deviation that applied in one
+    run and was ruled out by a platform fact in the other, or a skip for a device or dtype one lacks."""
     new: list[Record] = field(default_factory=list)
     gone: list[Record] = field(default_factory=list)
     unchanged: list[Record] = field(default_factory=list)
     baseline_outcomes: dict[str, str] = field(default_factory=dict)
     """The outcome of every check in the baseline, by check."""
+    facts_differing: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """The platform facts that differ between the runs: fact -> (baseline's, this run's)."""
 
     @property
     def regressions(self) -> list[Record]:
@@ -109,7 +114,52 @@ class Comparison:
         return {name: len(getattr(self, name)) for name in CLASSES}
 
 
-def classify(baseline_records: Iterable[Mapping[str, Any]], current_records: Iterable[Mapping[str, Any]]) -> Comparison:
+PLATFORM_SKIP = "platform: "
+"""How the message of a skip for a reason of the platform begins (conformance.run.platform.skip)."""
+CONSTANT_FACTS = ("torch",)
+"""Facts whose difference is not the platform's: the torch version is what a baseline compares."""
+
+
+def _deviation_applied(record: Mapping[str, Any]) -> bool:
+    deviation = record.get("deviation")
+    return isinstance(deviation, dict) and bool(deviation.get("applies"))
+
+
+def _ruled_out_by_fact(record: Mapping[str, Any]) -> bool:
+    deviation = record.get("deviation")
+    if not isinstance(deviation, dict) or deviation.get("applies"):
+        return False
+    return not str(deviation.get("ruled_out_by") or "torch ").startswith("torch ")
+
+
+def platform_explains(old: Mapping[str, Any], cur: Mapping[str, Any]) -> bool:
+    """Whether a platform fact explains why a check's outcome differs between two runs."""
+    for rec in (old, cur):
+        if rec["outcome"] == "skipped" and str(rec.get("message") or "").startswith(PLATFORM_SKIP):
+            return True
+    if _deviation_applied(old) == _deviation_applied(cur):
+        return False
+    return _ruled_out_by_fact(old) or _ruled_out_by_fact(cur)
+
+
+def differing_facts(before: Mapping[str, Any] | None, now: Mapping[str, Any] | None) -> dict[str, tuple[str, str]]:
+    """The platform facts (but the torch version) whose values differ between two reports' `platform`."""
+    if not before or not now:
+        return {}
+    names = [name for name in {**before, **now} if name not in CONSTANT_FACTS]
+    return {
+        name: (str(before.get(name, "unknown")), str(now.get(name, "unknown")))
+        for name in names
+        if str(before.get(name, "unknown")) != str(now.get(name, "unknown"))
+    }
+
+
+def classify(
+    baseline_records: Iterable[Mapping[str, Any]],
+    current_records: Iterable[Mapping[str, Any]],
+    baseline_facts: Mapping[str, Any] | None = None,
+    current_facts: Mapping[str, Any] | None = None,
+) -> Comparison:
     """Match the checks of two runs by `check` and sort each into one of `CLASSES`."""
     before, now = _by_check(baseline_records), _by_check(current_records)
     classes: dict[str, list[Record]] = {name: [] for name in CLASSES}
@@ -122,7 +172,9 @@ def classify(baseline_records: Iterable[Mapping[str, Any]], current_records: Ite
             classes["gone"].append(old)
             continue
         was, is_ = old["outcome"], cur["outcome"]
-        if was in PASSING and is_ == "failed":
+        if was != is_ and platform_explains(old, cur):
+            name = "explained_by_platform"
+        elif was in PASSING and is_ == "failed":
             name = "regressed"
         elif was in FAILING and is_ in PASSING:
             name = "fixed"
@@ -133,7 +185,19 @@ def classify(baseline_records: Iterable[Mapping[str, Any]], current_records: Ite
         classes[name].append(cur)
     for records in classes.values():
         records.sort(key=lambda rec: (str(rec.get("id")), rec["check"]))
-    return Comparison(**classes, baseline_outcomes={check: str(rec["outcome"]) for check, rec in before.items()})
+    return Comparison(
+        **classes,
+        baseline_outcomes={check: str(rec["outcome"]) for check, rec in before.items()},
+        facts_differing=differing_facts(baseline_facts, current_facts),
+    )
+
+
+def facts_line(comparison: Comparison) -> str | None:
+    """The platform facts that differ from the baseline's, in one line, or None if none do."""
+    if not comparison.facts_differing:
+        return None
+    changes = ", ".join(f"{name} {was} -> {now}" for name, (was, now) in comparison.facts_differing.items())
+    return f"platform differs from the baseline's: {changes}"
 
 
 def _counts(comparison: Comparison) -> str:
@@ -143,9 +207,15 @@ def _counts(comparison: Comparison) -> str:
 def summary_lines(comparison: Comparison, baseline_torch: str) -> list[str]:
     """A few lines for the end of the terminal output."""
     lines = [f"against the baseline (torch {baseline_torch}): {_counts(comparison)}"]
+    if facts := facts_line(comparison):
+        lines.append(facts)
     for name, title in (
         ("regressed", f"regressed (passed with torch {baseline_torch}, fail now)"),
         ("fixed", f"fixed (failed with torch {baseline_torch}, pass now)"),
+        (
+            "explained_by_platform",
+            "changed with the platform (a known deviation or a skip that a platform fact explains)",
+        ),
     ):
         records: list[Record] = getattr(comparison, name)
         if not records:
@@ -167,6 +237,8 @@ def markdown_section(comparison: Comparison, baseline_torch: str | None = None) 
     """The "Changes since the baseline" section of the Markdown report: every check whose outcome changed."""
     against = f" (torch {baseline_torch})" if baseline_torch else ""
     lines = ["## Changes since the baseline", "", f"Against the baseline{against}: {_counts(comparison)}.", ""]
+    if facts := facts_line(comparison):
+        lines += [facts[0].upper() + facts[1:] + ".", ""]
     changed = [name for name in CLASSES if name != "unchanged" and getattr(comparison, name)]
     if not changed:
         return "\n".join([*lines, "No check changed its outcome.", ""])

@@ -33,7 +33,16 @@ def column_header(payload: Mapping[str, Any]) -> str:
     kernels = sorted({str(rec["kernel"]) for rec in payload["claims"] if rec.get("kernel")})
     if kernels:
         parts.append("kernel " + ", ".join(kernels))
+    if facts := payload.get("platform"):
+        parts.append(cpu_tier(facts))
     return "<br>".join(markdown_cell(part) for part in parts)
+
+
+def cpu_tier(facts: Mapping[str, Any]) -> str:
+    """The CPU a run had, as a column shows it: the tier emulated (or native) and what torch used."""
+    tier = str(facts.get("emulated", "native"))
+    name = "native CPU" if tier == "native" else f"emulated {tier}"
+    return f"{name} (ATen {facts.get('aten_capability', '?')}, oneDNN bf16 {facts.get('onednn_bf16', '?')})"
 
 
 def verdicts(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:

@@ -76,3 +76,10 @@ def add(parser: pytest.Parser) -> None:
         help="fix a way of calling torch that is otherwise drawn per example (repeatable), e.g. "
         "cpu_kernel=native, input_layout=contiguous, grad_mode=no_grad",
     )
+    group.addoption(
+        "--rnn-emulate-cpu",
+        metavar="TIER",
+        default=None,
+        help="run as if on a lesser CPU: aten=default|avx2|avx512 and/or onednn=sse41|avx2|avx512_core|..., "
+        "comma-separated (python -m conformance.facts lists the tiers this CPU can emulate)",
+    )

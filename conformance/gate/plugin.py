@@ -14,7 +14,7 @@ import pytest
 from packaging.version import Version
 
 from conformance.claims import claim_of
-from conformance.gate import examples, options, order, xfails
+from conformance.gate import emulate, examples, options, order, platform_facts, xfails
 from conformance.gate import report as report_module
 
 XFAILS = pytest.StashKey[list]()
@@ -26,6 +26,20 @@ ONEDNN_PROJECTION_WARNING = "ignore:LSTM with projections is not supported with 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """With --rnn-emulate-cpu, the run is remade in a process started at that tier (gate/emulate.py)."""
+    return emulate.rerun_if_needed(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    if hasattr(config, "workerinput") or not platform_facts.suite_in_scope(config):
+        return None
+    from conformance.run import platform
+
+    return platform.header_lines(platform.facts())
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -121,11 +135,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     import torch
 
-    from conformance.run import implementation
+    from conformance.run import implementation, platform
 
     impl = implementation.current()
     installed = Version(torch.__version__.split("+")[0])
     builtin, given = _builtin_entries(config), config.stash.get(XFAILS, [])
+    found = platform.facts()
     used: set[xfails.Entry] = set()
     for item, props in checks:
         item.user_properties.extend(props.items())
@@ -137,12 +152,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"documented since torch {since}; this is {torch.__version__}"))
         if reason := _not_applicable(item, impl):
             item.add_marker(pytest.mark.skip(reason=reason))
+        standings = []
         for entry in [*builtin, *given] if impl.is_torch_nn else given:
             if not entry.matches(str(props["claim"]), item.nodeid):
                 continue
             used.add(entry)
-            if entry.applies_to(torch.__version__):
+            standings.append(deviation := platform_facts.deviation_of(entry, torch.__version__, found))
+            if deviation["applies"]:
                 item.add_marker(pytest.mark.xfail(reason=f"{entry.reason} ({entry.where})", strict=False))
+        if standings:
+            applying = [deviation for deviation in standings if deviation["applies"]]
+            item.user_properties.append(("deviation", (applying or standings)[0]))
     for entry in given:
         if entry not in used:
             warnings.warn(
@@ -212,6 +232,10 @@ class Recorder:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not any(key == "claim" for key, _ in report.user_properties):
             return
+        if not self.records and not hasattr(self.config, "workerinput"):
+            from conformance.run import platform
+
+            platform_facts.add_junit_properties(self.config, platform.facts())
         outcome = report_module.outcome_of(report)
         if outcome is not None:
             self.records.append(report_module.record(report, outcome))
@@ -219,24 +243,37 @@ class Recorder:
     def payload(self) -> dict[str, object]:
         import torch
 
-        from conformance.run import devices, implementation
+        from conformance.run import devices, implementation, platform
 
         payload: dict[str, object] = {
             "torch": torch.__version__,
             "implementation": implementation.current().name,
             "devices": devices.parse(self.config.getoption("rnn_device")),
             "profile": self.config.stash.get(PROFILE, None),
+            "platform": platform.facts(),
+            "deviations": self.deviations(),
             "claims": self.records,
         }
         if BASELINE in self.config.stash:
             payload["baseline_torch"] = self.config.stash[BASELINE].get("torch")
         return payload
 
+    def deviations(self) -> list[dict[str, object]]:
+        """Every known deviation this run had, whether it applied here, and the checks it matched."""
+        import torch
+
+        from conformance.run import implementation, platform
+
+        given = self.config.stash.get(XFAILS, [])
+        entries = [*_builtin_entries(self.config), *given] if implementation.current().is_torch_nn else given
+        return platform_facts.deviations_table(entries, self.records, torch.__version__, platform.facts())
+
     def comparison(self):
         from conformance.gate import baseline
+        from conformance.run import platform
 
         before = self.config.stash[BASELINE]
-        return baseline.classify(list(before.get("claims", [])), self.records)
+        return baseline.classify(list(before.get("claims", [])), self.records, before.get("platform"), platform.facts())
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
@@ -247,7 +284,7 @@ class Recorder:
         impl = implementation.current()
         if not impl.is_torch_nn:
             terminalreporter.write_line(f"implementation judged: {impl.name}")
-        for line in report_module.summary(self.records):
+        for line in report_module.summary(self.records) + report_module.deviation_lines(self.deviations()):
             terminalreporter.write_line(line)
         if BASELINE in self.config.stash:
             from conformance.gate import baseline
@@ -265,7 +302,7 @@ class Recorder:
         paths = self.config.getoption("rnn_report") or []
         if paths:
             payload = self.payload()
-            extra = self._markdown_changes()
+            extra = platform_facts.markdown(payload["platform"], payload["deviations"]) + self._markdown_changes()  # type: ignore[arg-type]
             for path in paths:
                 report_module.write(path, payload, extra)
         gate = self.config.getoption("rnn_fail_on") == "regressions"

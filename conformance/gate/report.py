@@ -44,6 +44,7 @@ def record(report, outcome: str) -> dict[str, object]:
         "implementation": props.get("implementation", "torch.nn"),
         "duration_s": round(report.duration, 3),
         "message": message,
+        "deviation": props.get("deviation"),
     }
 
 
@@ -112,6 +113,16 @@ def _verdict(counts: Counter) -> str:
         if counts[outcome]:
             return outcome
     return ""
+
+
+def deviation_lines(deviations: list[dict[str, object]]) -> list[str]:
+    """The known deviations that matched checks but that a platform fact ruled out here, and which."""
+    ruled = [
+        d
+        for d in deviations
+        if d.get("checks") and not d["applies"] and not str(d.get("ruled_out_by") or "torch ").startswith("torch ")
+    ]
+    return [f"known deviation not applied here (checked strictly): {d['entry']}: {d['ruled_out_by']}" for d in ruled]
 
 
 def summary(claims: list[dict[str, object]]) -> list[str]:
