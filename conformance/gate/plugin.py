@@ -278,7 +278,7 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
             return
-        from conformance.run import implementation
+        from conformance.run import implementation, platform
 
         terminalreporter.section("rnn conformance")
         impl = implementation.current()
@@ -286,6 +286,7 @@ class Recorder:
             terminalreporter.write_line(f"implementation judged: {impl.name}")
         for line in report_module.summary(self.records) + report_module.deviation_lines(self.deviations()):
             terminalreporter.write_line(line)
+        terminalreporter.write_line(platform.header_lines(platform.facts())[1])
         if BASELINE in self.config.stash:
             from conformance.gate import baseline
 

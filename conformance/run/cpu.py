@@ -38,8 +38,6 @@ ONEDNN_LEVELS: dict[str, frozenset[str]] = {
     "avx512_core_amx": _AVX512 | {"avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8"},
 }
 """oneDNN's x86 ISA caps, lowest first, with the CPU flags each needs."""
-LOWEST = "aten=default,onednn=avx2"
-"""The tier .ci/run emulates besides the native run: ATen's portable kernels and oneDNN without AVX-512."""
 
 
 class TierError(ValueError):
@@ -108,9 +106,13 @@ def parse(spec: str) -> Tier:
     return Tier(chosen.get("aten"), chosen.get("onednn"))
 
 
-def check_below_cpu(tier: Tier, have: frozenset[str] | None = None) -> None:
+def check_below_cpu(tier: Tier) -> None:
     """Raises TierError if `tier` asks for an instruction set this CPU lacks (or cannot tell)."""
-    have = flags() if have is None else have
+    check_against(tier, flags())
+
+
+def check_against(tier: Tier, have: frozenset[str] | None) -> None:
+    """Raises TierError if `tier` asks for an instruction set missing from the CPU flags `have`."""
     for library, level, levels in (("aten", tier.aten, ATEN_LEVELS), ("onednn", tier.onednn, ONEDNN_LEVELS)):
         if level is None or not levels[level]:
             continue
@@ -123,9 +125,14 @@ def check_below_cpu(tier: Tier, have: frozenset[str] | None = None) -> None:
             )
 
 
-def emulable(have: frozenset[str] | None = None) -> list[Tier]:
-    """The tiers this CPU can emulate, one library capped at a time, lowest first."""
-    have = flags() if have is None else have
+def lowest(have: frozenset[str] | None) -> Tier:
+    """The lowest tier .ci/run emulates: ATen's portable kernels, and oneDNN at AVX2 where the CPU has it."""
+    onednn = "avx2" if have is not None and ONEDNN_LEVELS["avx2"] <= have else None
+    return Tier("default", onednn)
+
+
+def emulable(have: frozenset[str] | None) -> list[Tier]:
+    """The tiers a CPU with the flags `have` can emulate, one library capped at a time, lowest first."""
     tiers = [Tier(aten=level) for level, needs in ATEN_LEVELS.items() if have is not None and needs <= have]
     tiers += [Tier(onednn=level) for level, needs in ONEDNN_LEVELS.items() if have is not None and needs <= have]
     return tiers
