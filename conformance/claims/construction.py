@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..variants import FULL_VARIANTS, LSTM_VARIANTS, RNN_CELL_VARIANTS, RNN_VARIANTS, VARIANTS
-from .model import Claim
+from .model import Anchor, Claim
 
 DROPOUT_MESSAGE = "dropout should be a number in range [0, 1]"
 DROPOUT_WARNING_TEXT = "dropout option adds dropout after all but last recurrent layer"
@@ -39,6 +39,8 @@ HIDDEN_SIZE = Claim(
     "nn.RNN, nn.LSTM and nn.GRU refuse hidden_size <= 0 with ValueError 'hidden_size must be greater than "
     "zero' (since torch 2.1).",
     since="2.1",
+    dated_by="no torch's docstring bounds hidden_size ('The number of features in the hidden state h' in every "
+    "version); 2.1 is the first whose RNNBase raises the message",
     variants=FULL_VARIANTS,
 )
 
@@ -48,12 +50,16 @@ HIDDEN_SIZE_TYPE = Claim(
     "with TypeError 'hidden_size should be of type int' (since torch 2.1).",
     since="2.1",
     variants=FULL_VARIANTS,
+    # the typed signature (an overload of __init__) each class gained in 2.1
+    documented_by=[Anchor(f"torch.nn.{kind}", "hidden_size: int") for kind in ("RNN", "LSTM", "GRU")],
 )
 
 NUM_LAYERS = Claim(
     "construction.num_layers",
     "num_layers <= 0 raises ValueError 'num_layers must be greater than zero' (since torch 2.2).",
     since="2.2",
+    dated_by="no torch's docstring bounds num_layers ('Number of recurrent layers' in every version); 2.2 is the "
+    "first whose RNNBase raises the message",
     variants=FULL_VARIANTS,
 )
 
@@ -115,6 +121,24 @@ SIGNATURE = Claim(
     "nn.LSTM(..., bidirectional, proj_size, device, dtype); nn.GRU without nonlinearity; nn.RNNCell(input_size, "
     "hidden_size, bias, nonlinearity, device, dtype); the other cells without nonlinearity): any prefix given "
     "so builds the module the keywords build, and an unknown keyword raises TypeError.",
-    since="2.3",
+    since="2.1",
     variants=VARIANTS,
+    documented_by=[
+        # the signature each docstring opens with (since 2.1), whitespace aside; its typed overload says the same
+        Anchor(
+            "torch.nn.RNN",
+            "input_size,hidden_size,num_layers=1,nonlinearity='tanh',bias=True,batch_first=False,dropout=0.0,"
+            "bidirectional=False,device=None,dtype=None)",
+        ),
+        Anchor(
+            "torch.nn.LSTM",
+            "input_size,hidden_size,num_layers=1,bias=True,batch_first=False,dropout=0.0,bidirectional=False,"
+            "proj_size=0,device=None,dtype=None)",
+        ),
+        Anchor(
+            "torch.nn.GRU",
+            "input_size,hidden_size,num_layers=1,bias=True,batch_first=False,dropout=0.0,bidirectional=False,"
+            "device=None,dtype=None)",
+        ),
+    ],
 )

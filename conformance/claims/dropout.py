@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from ..variants import FULL_VARIANTS
-from .model import Claim
+from .model import Anchor, Claim
+
+DROPOUT_DOCUMENTED = [
+    Anchor(
+        f"torch.nn.{kind}",
+        f"dropout: If non-zero, introduces a `Dropout` layer on the outputs of each {kind} layer except the last "
+        "layer, with dropout probability equal to :attr:`dropout`. Default: 0",
+    )
+    for kind in ("RNN", "LSTM", "GRU")
+]
+"""Where each full module's docstring describes its dropout."""
 
 EVAL_MODE = Claim(
     "dropout.eval_mode",
     "Dropout is applied in training mode only: in eval mode a module with dropout > 0 computes the "
     "documented equations without any mask.",
     variants=FULL_VARIANTS,
+    documented_by=DROPOUT_DOCUMENTED,
 )
 
 P_ZERO = Claim(
@@ -23,6 +34,7 @@ FIRST_LAYER_STATE = Claim(
     "Dropout is applied to the output of each layer but the last, and not to h_n: the first layer "
     "reads x unmasked, so its rows of h_n (and c_n) are the same in training as in eval mode.",
     variants=FULL_VARIANTS,
+    documented_by=DROPOUT_DOCUMENTED,
 )
 
 LAST_LAYER_OUTPUT = Claim(
@@ -31,6 +43,7 @@ LAST_LAYER_OUTPUT = Claim(
     "layer's hidden state at every step, so its last step (its first, for the reverse direction) "
     "equals the last layer's rows of h_n.",
     variants=FULL_VARIANTS,
+    documented_by=DROPOUT_DOCUMENTED,
 )
 
 P_ONE = Claim(

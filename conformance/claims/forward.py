@@ -24,6 +24,8 @@ INPUT_SIZE = Claim(
     "Input whose last dimension is not input_size raises RuntimeError 'input.size(-1) must be equal to "
     "input_size', whether h_0 is given or not (for nn.LSTM without h_0 since torch 2.3).",
     since="2.3",
+    dated_by="every torch's docstring gives the input's last dimension as H_in = input_size and none states the "
+    "error; 2.3 is the first whose nn.LSTM checks it without h_0 (nn.RNN and nn.GRU check it in every version)",
     variants=FULL_VARIANTS,
 )
 
@@ -56,6 +58,8 @@ CELL_DIMS = Claim(
     "its hidden state: 'Expected hidden to be 1D or 2D', for nn.LSTMCell 'Expected hx[0] to be 1D or 2D' "
     "or 'Expected hx[1] ...' (nn.GRUCell and nn.LSTMCell check the hidden state since torch 2.1).",
     since="2.1",
+    dated_by="every torch's docstring gives the cells' 1-D and 2-D shapes and none states the error; 2.1 is the "
+    "first whose cells raise ValueError (2.0 asserts on the input and does not check the hidden state)",
     variants=CELL_VARIANTS,
 )
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ..variants import VARIANTS
-from .model import Claim
+from .model import Anchor, Claim
+
+INIT_TEXT = (
+    r"All the weights and biases are initialized from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})` where "
+    r":math:`k = \frac{1}{\text{hidden\_size}}`"
+)
+"""The initialisation, as each class's docstring states it."""
+DOCUMENTED_IN = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")
 
 BOUNDS = Claim(
     "init.bounds",
@@ -11,6 +18,7 @@ BOUNDS = Claim(
     "every parameter of a new module, weight_hr included, lies within [-1/sqrt(hidden_size), "
     "1/sqrt(hidden_size)].",
     variants=VARIANTS,
+    documented_by=[Anchor(f"torch.nn.{name}", INIT_TEXT) for name in DOCUMENTED_IN],
 )
 
 UNIFORM = Claim(
@@ -19,4 +27,5 @@ UNIFORM = Claim(
     "values of a new module are consistent with that distribution (goodness of fit per parameter role and "
     "pooled, mean 0, variance k/3, fourth moment k^2/5; false-alarm probability at most 1e-6 per module).",
     variants=VARIANTS,
+    documented_by=[Anchor(f"torch.nn.{name}", INIT_TEXT) for name in DOCUMENTED_IN],
 )

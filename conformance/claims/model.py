@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pytest
 
@@ -16,6 +16,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 TABLE: dict[str, Claim] = {}
 """Every claim, by key, in declaration order; filled as the section modules of this package load."""
+
+
+class Anchor(NamedTuple):
+    """Where torch's own documentation states a claim: `text` appears in the documentation of `target`
+    (a dotted name such as `torch.nn.RNN`): its docstring, or the signatures of its constructor (each
+    overload) or of itself, whitespace aside."""
+
+    target: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,13 @@ class Claim:
     variants: Iterable[str] = field(default=())
     """The module variants the claim is checked for."""
     since: str | None = None
-    """The first torch version that documents the behaviour, if newer than the suite's floor."""
+    """The first torch version whose own documentation (docstrings and signatures) states the claim, if
+    newer than the suite's floor; never the first version that passes it."""
+    documented_by: Iterable[Anchor] = field(default=())
+    """Where the documentation states the claim: each anchor is in the documentation of every torch from
+    `since` on (of every torch, without a since) and of none before (tests/test_since.py)."""
+    dated_by: str | None = None
+    """What `since` rests on when no torch's docstrings or signatures state the claim (an error's message)."""
     torch_nn_only: str | None = None
     """Why the claim concerns torch.nn's own classes (an internal it relies on); None for the interface."""
     mode: str = "eager"
@@ -35,6 +50,7 @@ class Claim:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "variants", tuple(self.variants))
+        object.__setattr__(self, "documented_by", tuple(self.documented_by))
         if TABLE.setdefault(self.key, self) is not self:
             raise ValueError(f"claim {self.key!r} is declared twice")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..variants import FULL_VARIANTS, VARIANTS
-from .model import Claim
+from .model import Anchor, Claim
 
 SHAPES = Claim(
     "outputs.shapes",
@@ -11,6 +11,21 @@ SHAPES = Claim(
     "(D*num_layers, N, H_out) and c_n (D*num_layers, N, hidden_size), whatever batch_first says, without N "
     "when unbatched; a cell returns (N, hidden_size) or (hidden_size,).",
     variants=VARIANTS,
+    documented_by=[
+        Anchor(
+            "torch.nn.RNN",
+            ":math:`(L, N, D * H_{out})` when ``batch_first=False`` or :math:`(N, L, D * H_{out})` when "
+            "``batch_first=True``",
+        ),
+        Anchor(
+            "torch.nn.LSTM",
+            r"**c_n**: tensor of shape :math:`(D * \text{num\_layers}, H_{cell})` for unbatched input or "
+            r":math:`(D * \text{num\_layers}, N, H_{cell})`",
+        ),
+        Anchor(
+            "torch.nn.GRUCell", ":math:`(N, H_{out})` or :math:`(H_{out})` tensor containing the next hidden state."
+        ),
+    ],
 )
 
 VALUES = Claim(
@@ -20,12 +35,22 @@ VALUES = Claim(
     "for LSTM; the r|z|n gates with n = tanh(W_in x + b_in + r*(W_hn h + b_hn)), h_t = (1-z)*n + z*h_{t-1} "
     "for GRU; stacked layers read the layer below, the reverse direction reads the sequence backwards.",
     variants=VARIANTS,
+    documented_by=[
+        Anchor("torch.nn.RNN", r"h_t = \tanh(x_t W_{ih}^T + b_{ih} + h_{t-1}W_{hh}^T + b_{hh})"),
+        Anchor("torch.nn.LSTM", r"i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})"),
+        Anchor("torch.nn.GRU", "(W_{hn} h_{(t-1)}+ b_{hn})"),
+    ],
 )
 
 DEFAULT_STATE = Claim(
     "outputs.default_state",
     "h_0 (and c_0) default to zeros if not provided.",
     variants=FULL_VARIANTS + ["LSTMCell", "GRUCell", "RNNCell_TANH"],
+    documented_by=[
+        Anchor("torch.nn.RNN", "Defaults to zeros if not provided."),
+        Anchor("torch.nn.LSTM", "Defaults to zeros if (h_0, c_0) is not provided."),
+        Anchor("torch.nn.GRUCell", "Defaults to zero if not provided."),
+    ],
 )
 
 TF32 = Claim(

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from ..variants import FULL_VARIANTS
-from .model import Claim
+from .model import Anchor, Claim
 
 STRUCTURE = Claim(
     "packed.structure",
     "A packed input gives a packed output with the same batch_sizes and sorted/unsorted indices.",
     variants=FULL_VARIANTS,
+    documented_by=[
+        Anchor(
+            "torch.nn.RNN",
+            "If a :class:`torch.nn.utils.rnn.PackedSequence` has been given as the input, the output will also "
+            "be a packed sequence.",
+        ),
+    ],
 )
 
 OUTPUT = Claim(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..variants import FULL_VARIANTS, VARIANTS
-from .model import Claim
+from .model import Anchor, Claim
 
 NAMES = Claim(
     "parameters.names",
@@ -12,6 +12,9 @@ NAMES = Claim(
     "forward direction first; a cell's are weight_ih, weight_hh, bias_ih, bias_hh; bias=False registers no "
     "biases.",
     variants=VARIANTS,
+    documented_by=[
+        Anchor("torch.nn.LSTM", "weight_hr_l[k]_reverse:  Analogous to `weight_hr_l[k]` for the reverse direction."),
+    ],
 )
 
 SHAPES = Claim(
@@ -20,6 +23,11 @@ SHAPES = Claim(
     "(G*hidden_size, H_out), the biases (G*hidden_size,), weight_hr (proj_size, hidden_size), with G = 1 "
     "(RNN), 3 (GRU), 4 (LSTM).",
     variants=VARIANTS,
+    documented_by=[
+        Anchor("torch.nn.LSTM", "`(W_ii|W_if|W_ig|W_io)`, of shape `(4*hidden_size, input_size)` for `k = 0`"),
+        Anchor("torch.nn.GRU", "(W_ir|W_iz|W_in), of shape `(3*hidden_size, input_size)` for `k = 0`"),
+        Anchor("torch.nn.LSTM", "of shape `(proj_size, hidden_size)`"),
+    ],
 )
 
 FLAT = Claim(
