@@ -203,3 +203,11 @@ def test_each_tier_is_a_column_of_the_matrix() -> None:
     lowest = {"emulated": "aten=default,onednn=avx2", "aten_capability": "default", "onednn_bf16": "no"}
     assert "native CPU (ATen avx512, oneDNN bf16 yes)" in column_header({"claims": [], "platform": native})
     assert "emulated aten=default,onednn=avx2 (ATen default" in column_header({"claims": [], "platform": lowest})
+
+
+def test_the_readme_lists_every_fact() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme[readme.index("## Platform facts and lesser CPUs") :]
+    table = table[: table.index("`--rnn-emulate-cpu=TIER` runs")]
+    missing = [name for name in platform.FACTS if f"`{name}`" not in table]
+    assert not missing, f"README's platform facts table lacks {missing}"
