@@ -35,6 +35,7 @@ FACTS = {
     "cuda_name": "the current CUDA device's name, or none",
     "cuda_capability": "the current CUDA device's compute capability, or none",
     "cudnn": "cuDNN's version, or none",
+    "cuda_all": "every CUDA device: index, name and compute capability, or none",
     "python": "Python's version",
     "numpy": "NumPy's version",
     "hypothesis": "Hypothesis's version",
@@ -101,6 +102,18 @@ def _cuda(attribute: str) -> str:
     return f"{major}.{minor}"
 
 
+def _every_cuda_device() -> str:
+    import torch
+
+    if not torch.cuda.is_available():
+        return "none"
+    devices = []
+    for index in range(torch.cuda.device_count()):
+        major, minor = torch.cuda.get_device_capability(index)
+        devices.append(f"{index}: {torch.cuda.get_device_name(index)} ({major}.{minor})")
+    return "; ".join(devices)
+
+
 def _cudnn() -> str:
     import torch
 
@@ -137,6 +150,7 @@ def facts() -> dict[str, str]:
         "cuda_name": _guarded(lambda: _cuda("name")),
         "cuda_capability": _guarded(lambda: _cuda("capability")),
         "cudnn": _guarded(_cudnn),
+        "cuda_all": _guarded(_every_cuda_device),
         "python": _platform.python_version(),
         "numpy": numpy.__version__,
         "hypothesis": hypothesis.__version__,
@@ -152,8 +166,8 @@ def header_lines(found: dict[str, str]) -> list[str]:
         f"rnn cpu: {found['cpu']} (ISA {found['cpu_isa']}); ATen {found['aten_capability']}; "
         f"oneDNN {found['onednn_version'] if found['onednn'] == 'yes' else 'absent'} "
         f"(bfloat16 {found['onednn_bf16']}, float16 {found['onednn_fp16']}); emulated: {found['emulated']}",
-        f"rnn cuda: {found['cuda_devices']} device(s); {found['cuda_name']} (capability {found['cuda_capability']}); "
-        f"cuDNN {found['cudnn']}",
+        f"rnn cuda: {found['cuda_devices']} device(s): {found['cuda_all']}; current {found['cuda_name']} "
+        f"(capability {found['cuda_capability']}); cuDNN {found['cudnn']}",
     ]
 
 
