@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.gate.plugin import ONEDNN_PROJECTION_WARNING
 from conformance.judge.compare import ConformanceError
 
 from .kill import Baseline, Kill
 from .mutants import BASELINES, KILLS
+
+pytestmark = pytest.mark.filterwarnings(ONEDNN_PROJECTION_WARNING)
+"""The checks run without their marks here, the suite's filter of oneDNN's projection warning among them."""
 
 
 @pytest.mark.parametrize("kill", KILLS, ids=lambda k: k.name)
