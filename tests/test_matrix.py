@@ -169,3 +169,22 @@ def test_command_line_usage_error_is_one_line() -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == "python -m conformance.matrix: error: the following arguments are required: REPORT.json\n"
+
+
+def test_checks_whose_outcome_differs_are_listed_apart_from_their_claims_verdict() -> None:
+    """Two CPU tiers: the claim's worst verdict is xfailed in both, but one of its checks differs."""
+    native = {"torch": "2.13.0", "devices": ["cpu"], "platform": {"emulated": "native"}}
+    lowest = {"torch": "2.13.0", "devices": ["cpu"], "platform": {"emulated": "aten=default,onednn=avx2"}}
+    native["claims"] = [
+        rec("LSTM.outputs.autocast", "xfailed", "cpu-a"),
+        rec("LSTM.outputs.autocast", "passed", "cpu-b"),
+    ]
+    lowest["claims"] = [
+        rec("LSTM.outputs.autocast", "xfailed", "cpu-a"),
+        rec("LSTM.outputs.autocast", "xfailed", "cpu-b"),
+    ]
+    text = matrix.render([("native.json", native), ("lowest.json", lowest)])
+    assert "## Claims whose verdict differs between runs\n\nNone.\n" in text
+    rows = table_rows(text, "Checks whose outcome differs between runs")
+    assert rows[1:] == [["`test_x.py::test_y[cpu-b]`", "passed", "xfailed"]]
+    assert "emulated aten=default,onednn=avx2" in rows[0][2]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from conformance.gate.baseline import BaselineError, load, markdown_cell, verdict
+from conformance.gate.baseline import BaselineError, check_of, load, markdown_cell, verdict
 
 DEFAULT_IMPLEMENTATION = "torch.nn"
 """Reports written before the `implementation` field existed all checked torch.nn."""
@@ -80,7 +80,25 @@ def render(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         for claim in rows:
             cells = [f"`{markdown_cell(claim)}`", *(column.get(claim, "") for column in columns)]
             lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Checks whose outcome differs between runs", ""]
+    checks = [outcomes(payload["claims"]) for _, payload in runs]
+    differing_checks = sorted(c for c in set[str]().union(*checks) if len({run.get(c, "") for run in checks}) > 1)
+    if not differing_checks:
+        lines.append("None.")
+    else:
+        lines += ["| check | " + " | ".join(head[1:]) + " |", "|" + "---|" * len(head)]
+        for check in differing_checks:
+            cells = [f"`{markdown_cell(check)}`", *(run.get(check, "") for run in checks)]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def outcomes(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Each check's outcome in one run (the worst, where a check left several records)."""
+    found: dict[str, list[str]] = {}
+    for rec in records:
+        found.setdefault(check_of(rec), []).append(str(rec["outcome"]))
+    return {check: verdict(seen) for check, seen in found.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
