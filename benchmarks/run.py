@@ -24,6 +24,7 @@ import default_run
 import first_failure
 import fresh_clone
 import mutation_score
+import ratios
 from targets import COMPILE, DEFAULT_RUN, FIRST_FAILURE, FRESH_CLONE, PER_CORE, print_table
 from timing import ROOT
 
@@ -45,6 +46,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat-default", type=int, default=1, metavar="N", help="default runs, median (1)")
     parser.add_argument("--compile", action="store_true", help="also the compile group, cold inductor cache")
     parser.add_argument("--ci", action="store_true", help="also .ci/run from a fresh clone of HEAD (minutes)")
+    parser.add_argument("--stages", action="store_true", help="also the stage profile, for the per-example ratio")
     args = parser.parse_args(argv)
     if args.first_failure_only:
         args.skip_suite = args.skip_mutants = True
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     """Measure the selected parts, printing each as it ends, then the table of targets in the issue's order."""
     args = parse(argv)
     sys.path.insert(0, str(ROOT))
+    floor = ratios.import_floor()
     suite = None if args.skip_suite else default_run.measure(args.n, args.repeat_default)
     if suite is not None:
         default_run.print_families(suite.families)
@@ -74,7 +77,13 @@ def main(argv: list[str] | None = None) -> None:
     ci = fresh_clone.measure() if args.ci else None
     if not args.skip_mutants:
         mutation_score.measure()
+    waits = [first_failure.wait_of(r) for r in runs or []]
+    profile = ratios.stage_profile() if args.stages else None
     table = [
+        ratios.per_example_target(profile) if args.stages else ratios.PER_EXAMPLE.not_measured("needs --stages"),
+        ratios.startup_target([min(c.start for c in r.checks()) - r.timed.started for r in runs or []], floor),
+        ratios.first_failure_target([w.seen for w in waits], [w.failing_s for w in waits], floor),
+        ratios.budget_target([r.wall_s for r in suite.runs] if suite is not None else [], floor),
         default_run.per_core_target(suite.families) if suite is not None else PER_CORE.not_measured("--skip-suite"),
         first_failure.target(runs) if runs is not None else FIRST_FAILURE.not_measured("skipped"),
         compile_group.target(compiled) if compiled is not None else COMPILE.not_measured("needs --compile"),

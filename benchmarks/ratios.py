@@ -1,0 +1,102 @@
+"""The speed targets as ratios measured in one run of this script on one machine, which hold on any
+machine where seconds do not: each figure over the import floor (a bare `python -c "import torch,
+hypothesis, numpy"`, timed here beside the rest), and the suite's own work over torch's and the
+reference's (benchmarks/stages.py)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+
+from targets import BUDGET, FIRST_FAILURE_RATIO, PER_EXAMPLE, STARTUP, Target
+from timing import PYTHON, ROOT, environment, median, run_timed
+
+FLOOR_COMMAND = (PYTHON, "-c", "import torch, hypothesis, numpy")
+OWN_STAGES = (
+    "start-up and collection (one process)",
+    "Hypothesis (drawing, engine) and pytest in checks",
+    "building modules",
+    "the Example's arrays",
+    "judging",
+    "tolerance (second oracle run)",
+    "report writing",
+    "pytest outside the checks (set-up, teardown, reporting)",
+)
+"""The suite's own work in benchmarks/stages.py's table: all but the torch call, the reference, the
+crash-isolated calls (torch in a child) and the self-tests' end-to-end runs."""
+WORK_STAGES = ("torch call", "reference")
+
+
+def import_floor(repeat: int = 5) -> float:
+    """Median wall seconds of a bare import of torch, Hypothesis and NumPy in a new interpreter."""
+    walls = [run_timed(FLOOR_COMMAND).wall_s for _ in range(repeat)]
+    print(f"import floor: {median(walls):.2f} s (median of {repeat}: {', '.join(f'{w:.2f}' for w in walls)})")
+    return median(walls)
+
+
+@dataclass(frozen=True)
+class Profile:
+    own_s: float
+    work_s: float
+    rows: dict[str, float]
+
+
+def stage_profile(args: tuple[str, ...] = ()) -> Profile | None:
+    """The stage table of benchmarks/stages.py (the default selection unless `args` say otherwise)."""
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "benchmarks" / "stages.py"), *args],
+        cwd=ROOT,
+        env=environment(ci=True),
+        capture_output=True,
+        text=True,
+    )
+    rows = {
+        found.group(1).strip(): float(found.group(2))
+        for line in result.stdout.splitlines()
+        if (found := re.match(r"^(.{58}) +([0-9.]+) +[0-9.]+% +\d+$", line))
+    }
+    if not rows:
+        print(result.stdout[-2000:] + result.stderr[-2000:])
+        return None
+    print("\n".join(line for line in result.stdout.splitlines()[-20:] if line.strip()))
+    return Profile(sum(rows.get(s, 0.0) for s in OWN_STAGES), sum(rows.get(s, 0.0) for s in WORK_STAGES), rows)
+
+
+def per_example_target(profile: Profile | None) -> Target:
+    if profile is None:
+        return PER_EXAMPLE.not_measured("the stage profile failed")
+    ratio = profile.own_s / max(profile.work_s, 1e-9)
+    figure = (
+        f"{ratio:.2f} ({profile.own_s:.1f} CPU s of the suite's own over {profile.work_s:.1f} of torch and reference)"
+    )
+    return PER_EXAMPLE.measured(figure, ratio <= PER_EXAMPLE.limit)
+
+
+def startup_target(first_check_s: list[float], floor: float) -> Target:
+    """Time to the first check (from the first-failure runs' timelines) over the import floor."""
+    if not first_check_s:
+        return STARTUP.not_measured("no first-failure runs")
+    ratio = median(first_check_s) / floor
+    figure = f"{ratio:.2f} (first check at {median(first_check_s):.1f} s, import floor {floor:.2f} s)"
+    return STARTUP.measured(figure, ratio <= STARTUP.limit)
+
+
+def first_failure_target(seen_s: list[float], failing_s: list[float], floor: float) -> Target:
+    """(time to the F, less the failing check's own time) over the import floor."""
+    if not seen_s:
+        return FIRST_FAILURE_RATIO.not_measured("no first-failure runs")
+    ratio = median([seen - own for seen, own in zip(seen_s, failing_s, strict=True)]) / floor
+    figure = (
+        f"{ratio:.2f} (F seen at {median(seen_s):.1f} s, the failing check {median(failing_s):.1f} s, "
+        f"import floor {floor:.2f} s)"
+    )
+    return FIRST_FAILURE_RATIO.measured(figure, ratio <= FIRST_FAILURE_RATIO.limit)
+
+
+def budget_target(walls: list[float], floor: float) -> Target:
+    if not walls:
+        return BUDGET.not_measured("no default run")
+    ratio = median(walls) / floor
+    figure = f"{ratio:.1f} (default run {median(walls):.1f} s wall, import floor {floor:.2f} s)"
+    return BUDGET.measured(figure, ratio <= BUDGET.limit)
