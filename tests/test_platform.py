@@ -211,3 +211,32 @@ def test_the_readme_lists_every_fact() -> None:
     table = table[: table.index("`--rnn-emulate-cpu=TIER` runs")]
     missing = [name for name in platform.FACTS if f"`{name}`" not in table]
     assert not missing, f"README's platform facts table lacks {missing}"
+
+
+@pytest.mark.parametrize(
+    ("cap", "said", "device", "dtype", "faithful"),
+    [
+        ("AVX2", "yes", "cpu", "bfloat16", False),
+        ("AVX2", "unknown", "cpu", "bfloat16", False),
+        ("AVX2", "no", "cpu", "bfloat16", True),
+        ("AVX512_CORE", "yes", "cpu", "bfloat16", True),
+        ("AVX2", "yes", "cpu", "float16", True),
+        ("AVX2", "yes", "cuda", "bfloat16", True),
+        (None, "unknown", "cpu", "bfloat16", True),
+    ],
+)
+def test_a_tier_that_torch_cannot_follow_in_bfloat16_is_named(
+    monkeypatch: pytest.MonkeyPatch, cap: str | None, said: str, device: str, dtype: str, faithful: bool
+) -> None:
+    """torch 2.0 picks bfloat16 kernels by the CPU's own flags: with oneDNN capped below AVX-512 it
+    hands oneDNN bfloat16 work that no real CPU of that ISA would see, so those checks are skipped."""
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    if cap is None:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    monkeypatch.setattr(platform, "facts", lambda: {"onednn_bf16": said, "torch": "2.0.1"})
+    reason = platform.unfaithful_emulation(device, dtype)
+    assert (reason is None) is faithful
+    if reason:
+        assert f"reports oneDNN bfloat16 as {said}" in reason

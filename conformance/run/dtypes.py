@@ -7,7 +7,7 @@ from functools import cache
 
 import torch
 
-from conformance.run import implementation
+from conformance.run import implementation, platform
 from conformance.variants import VARIANTS
 
 DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
@@ -22,6 +22,8 @@ def unsupported_reason(device: str, dtype: torch.dtype, variant: str) -> str | N
 
 @cache
 def _probe(device: str, dtype: torch.dtype, variant: str, impl: implementation.Implementation) -> str | None:
+    if reason := platform.unfaithful_emulation(device, str(dtype).removeprefix("torch.")):
+        return reason
     fixed = VARIANTS[variant]
     kind = str(fixed["kind"])
     kwargs = {"nonlinearity": fixed["nonlinearity"]} if "nonlinearity" in fixed else {}
@@ -47,6 +49,8 @@ def _probe(device: str, dtype: torch.dtype, variant: str, impl: implementation.I
 def autocast_unsupported_reason(device: str, dtype: torch.dtype) -> str | None:
     """Why this torch cannot autocast to `dtype` on `device` (older ones warn and run in float32), or None."""
     device_type = torch.device(device).type
+    if reason := platform.unfaithful_emulation(device, str(dtype).removeprefix("torch.")):
+        return reason
     a = torch.ones(2, 2, device=device)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

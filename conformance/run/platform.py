@@ -181,3 +181,26 @@ def skip(reason: str) -> NoReturn:
     import pytest
 
     pytest.skip(PLATFORM_SKIP + reason)
+
+
+def unfaithful_emulation(device: str, dtype_name: str) -> str | None:
+    """Why the emulated CPU tier cannot stand for a real CPU in `dtype_name` on `device`, or None.
+
+    Capping oneDNN below AVX-512 takes bfloat16 away from it; a torch that decides its bfloat16
+    kernels by the CPU's own flags instead of asking oneDNN (its bfloat16 probe missing, or saying
+    yes under the cap: torch 2.0, for one) then hands oneDNN bfloat16 work it refuses, which no real
+    CPU with that ISA would see. Such a tier's bfloat16 checks on the CPU are skipped.
+    """
+    cap = cpu.caps_in_force().onednn
+    if device.split(":")[0] != "cpu" or dtype_name != "bfloat16" or cap is None:
+        return None
+    levels = list(cpu.ONEDNN_LEVELS)
+    if cap not in levels or levels.index(cap) >= levels.index("avx512_core"):
+        return None
+    said = facts()["onednn_bf16"]
+    if said == "no":
+        return None
+    return (
+        f"oneDNN is capped at {cap} (no bfloat16), but torch {facts()['torch']} reports oneDNN bfloat16 as {said}: "
+        "it picks its bfloat16 kernels by the CPU's own flags, so this tier emulates no real CPU in bfloat16"
+    )
