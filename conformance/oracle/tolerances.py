@@ -177,14 +177,19 @@ def autocast_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str
 
 
 def _operands_rounded_allowance(
-    case: Example, expected: dict[str, np.ndarray], rounding: Callable[[np.ndarray], np.ndarray], unit: float
+    case: Example,
+    expected: dict[str, np.ndarray],
+    rounding: Callable[[np.ndarray], np.ndarray],
+    unit: float,
+    params: bool = True,
 ) -> dict[str, Allowed]:
-    """The stored allowance against the reference run with every operand and every state rounded."""
+    """The stored allowance against the reference run with every operand (the parameters too, if
+    `params`) and every state rounded."""
 
     def operands_rounded() -> dict[str, np.ndarray]:
         operands = replace(
             case,
-            params={k: rounding(v) for k, v in case.params.items()},
+            params={k: rounding(v) for k, v in case.params.items()} if params else case.params,
             x=rounding(case.x),
             h0=None if case.h0 is None else rounding(case.h0),
             c0=None if case.c0 is None else rounding(case.c0),
@@ -213,3 +218,42 @@ def tf32_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str, Al
     times its error plus STORED_FACTOR TF32 units of the output's scale, as for float16.
     """
     return _operands_rounded_allowance(case, expected, to_tf32, TF32_EPS)
+
+
+ACTIVATION_BITS = 7
+"""Bits of a dynamically quantized activation on the CPU: quantize_dynamic's default qconfig quantizes
+activations to quint8 per tensor at run time, and for the fbgemm and x86 engines (torch's default on
+x86) with reduce_range, which the quantization documentation gives as one bit less, 0..127, to keep
+fbgemm's 16-bit intermediate sums from overflowing. 8 bits (qnnpack) quantize more finely, so 7 is
+the coarser of the two."""
+
+
+def quantize_activation(a: np.ndarray, bits: int = ACTIVATION_BITS) -> np.ndarray:
+    """`a` through per-tensor affine quantization, as dynamic quantization does: the range
+    [min(a, 0), max(a, 0)] (zero exact) split into 2**bits - 1 steps, each value rounded to a step."""
+    low, high = min(float(np.min(a, initial=0.0)), 0.0), max(float(np.max(a, initial=0.0)), 0.0)
+    if high == low:
+        return a
+    scale = (high - low) / (2**bits - 1)
+    zero = np.round(-low / scale)
+    return (np.clip(np.round(a / scale) + zero, 0, 2**bits - 1) - zero) * scale
+
+
+def quantized_allowed(case: Example, expected: dict[str, np.ndarray], qdtype: torch.dtype) -> dict[str, Allowed]:
+    """The tolerance of the outputs of a module quantized by quantize_dynamic, against the reference run
+    on its dequantized weights.
+
+    float16: the weights are stored in float16 (the reference has them exactly) and every activation,
+    product and sum is float32: the float32 bound, forward_tolerance.
+
+    qint8: each product's activation operand (the input, each layer's input and each step's state) is
+    quantized per tensor at run time (ACTIVATION_BITS, quantize_activation) and the integer products
+    are exact; the result is rescaled to float32. The yardstick is the reference run with the input
+    and every state it stores so quantized (the error this recurrence makes of that rounding, whether
+    it damps or amplifies it); torch may err by STORED_FACTOR times that plus STORED_FACTOR float32
+    eps of the output's scale, as for float16 modules. The yardstick quantizes the whole input as one
+    tensor, as torch does for a layer's input projection, and each state per step.
+    """
+    if qdtype == torch.float16:
+        return dict.fromkeys(expected, forward_tolerance(case.spec, case.seq_len, torch.float32))
+    return _operands_rounded_allowance(case, expected, quantize_activation, eps(torch.float32), params=False)

@@ -17,7 +17,7 @@ from .kill import Baseline, Kill
 from .mutants import BASELINES, KILLS
 
 
-@pytest.mark.parametrize("kill", KILLS, ids=lambda k: k.name)
+@pytest.mark.parametrize("kill", [pytest.param(k, marks=k.marks, id=k.name) for k in KILLS])
 def test_the_suite_catches_the_mutant(kill: Kill) -> None:
     with pytest.raises(ConformanceError) as caught:
         kill.run()
