@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from conformance.gate import paths
 from conformance.gate.baseline import BaselineError, load, markdown_cell, verdict
 
 DEFAULT_IMPLEMENTATION = "torch.nn"
@@ -71,6 +72,7 @@ def render(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         for claim in rows:
             cells = [f"`{markdown_cell(claim)}`", *(column.get(claim, "") for column in columns)]
             lines.append("| " + " | ".join(cells) + " |")
+    lines += paths.section(runs)
     return "\n".join(lines) + "\n"
 
 

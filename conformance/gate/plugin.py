@@ -117,6 +117,7 @@ def _not_applicable(item: pytest.Item, impl: object) -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Label every check with its claim; skip what does not apply; mark known deviations; order the
     checks to fail early (gate.order)."""
+    _deselect_compile_group(config, items)
     checks = [(item, props) for item in items if (props := claim_properties(item)) is not None]
     if not checks:
         return
@@ -152,7 +153,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 ),
                 stacklevel=1,
             )
-    _deselect_compile_group(config, items)
     labelled = {id(item) for item, _ in checks}
     items[:] = order.interleaved(
         items,
@@ -228,13 +228,14 @@ class Recorder:
     def payload(self) -> dict[str, object]:
         import torch
 
-        from conformance.run import devices, implementation
+        from conformance.run import devices, implementation, onnx_run
 
         payload: dict[str, object] = {
             "torch": torch.__version__,
             "implementation": implementation.current().name,
             "devices": devices.parse(self.config.getoption("rnn_device")),
             "profile": self.config.stash.get(PROFILE, None),
+            "deploy_packages": onnx_run.versions(),
             "claims": self.records,
         }
         if BASELINE in self.config.stash:
