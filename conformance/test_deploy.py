@@ -10,7 +10,8 @@ Every example is called at other sizes than the program was exported with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -19,12 +20,14 @@ import torch
 from hypothesis import strategies as st
 
 from conformance.claims import Claim
-from conformance.claims.deploy import EXPORT, EXPORT_LENGTH, ONNX, QUANTIZED, QUANTIZED_NO_BIAS
+from conformance.claims.deploy import EXPORT, EXPORT_LENGTH, ONNX, ONNX_PACKED, QUANTIZED, QUANTIZED_NO_BIAS
+from conformance.draw.calls import Call as Calls
 from conformance.draw.example import Example, make_example
+from conformance.draw.packing import packed_examples
 from conformance.draw.sizes import SMALL
-from conformance.draw.strategies import Inputs, Weights, configurations, weights
-from conformance.judge.compare import fail, judge
-from conformance.judge.reproducer import DEPLOYED
+from conformance.draw.strategies import Inputs, Weights, configurations, weights, within
+from conformance.judge.compare import ConformanceError, fail, judge
+from conformance.judge.reproducer import DEPLOYED, header
 from conformance.oracle.expected import expected_outputs
 from conformance.oracle.tolerances import Allowed, forward_tolerance, quantized_allowed
 from conformance.run import exported as export_path
@@ -77,20 +80,35 @@ def deployed(
     lines: list[str],
     tolerance: Tolerance = float_tolerance,
 ) -> Call:
-    """The example put on the path by `build` and judged against the reference, every output within
-    `tolerance`; a reproducer replays it through `lines`. Returns the call."""
+    """The example put on the path by `build` and judged against the reference (run on the example the
+    call names: for a quantized module, its dequantized weights), every output within `tolerance`. The
+    reproducer builds the example's module as a user would and puts it on the path with `lines`; an
+    exception on the path fails the claim with that reproducer too. Returns the call."""
     example = replace(example, mode=mode, extra={**example.extra, DEPLOYED: lines})
-    with mode_failures(claim, variant, how, example):
+    with raising_fails(claim, variant, how, example):
         call = build(example)
     case = call.example
     what = f"{how}, {call.how}" if call.how else how
-    with mode_failures(claim, variant, what, case):
+    with raising_fails(claim, variant, what, example):
         result = run(case, call.forward)
     reference = expected_outputs(case)
     allowed = tolerance(case, reference)
     for name, truth in reference.items():
-        judge(claim, variant, case, name, result.outputs[name], truth, allowed[name], how=what)
+        judge(claim, variant, example, name, result.outputs[name], truth, allowed[name], how=what)
     return call
+
+
+@contextmanager
+def raising_fails(claim: Claim, variant: str, how: str, example: Example) -> Iterator[None]:
+    """mode_failures, with a reproducer: the path raising is a finding, unless the path is unsupported."""
+    try:
+        with mode_failures(claim, variant, how, example):
+            yield
+    except ConformanceError as exc:
+        if "  reproduce:" in str(exc):
+            raise
+        lines = [*header(example)]
+        raise ConformanceError(f"{exc}\n  reproduce:\n" + "\n".join("    " + line for line in lines)) from None
 
 
 def fixed_example(
@@ -146,6 +164,28 @@ def test_onnx_values(variant: str, mode: str, device: str, data: st.DataObject) 
     lines = onnx_run.reproduce_lines(example, exporter, sizes)
     build = lambda case: onnx_run.onnx_run(case, exporter, sizes, cached=exporter == "dynamo")  # noqa: E731
     deployed(ONNX, variant, mode, how, example, build, lines)
+
+
+@ONNX_PACKED.check(CPU_ONLY, DEPLOY, pytest.mark.parametrize("mode", list(ONNX_MODES)))
+def test_onnx_packed(variant: str, mode: str, device: str, data: st.DataObject) -> None:
+    exporter = ONNX_MODES[mode]
+    if reason := onnx_run.missing_reason() or onnx_run.exporter_reason(exporter):
+        pytest.skip(reason)
+    example = data.draw(within(SMALL, packed_examples(variant, F32, device, longest_first=False)), label="example")
+    example = replace(example, call=Calls(), mode=mode)
+    sizes = onnx_run.export_sizes(example)
+    lines = onnx_run.packed_reproduce_lines(example, exporter, sizes)
+    example = replace(example, extra={**example.extra, DEPLOYED: lines})
+    how = f"torch.onnx.export({exporter} exporter) of the module on packed input, run in onnxruntime"
+    with raising_fails(ONNX_PACKED, variant, how, example):
+        model = onnx_run.export_packed(example, exporter, *sizes)
+    what = f"{how}, exported with batch {sizes[0]}, length {sizes[1]}"
+    with raising_fails(ONNX_PACKED, variant, what, example):
+        actual = onnx_run.run_packed(model, example)
+    reference = expected_outputs(example)
+    allowed = float_tolerance(example, reference)
+    for name, truth in reference.items():
+        judge(ONNX_PACKED, variant, example, name, actual[name], truth, allowed[name], how=what)
 
 
 # Dynamic quantization ------------------------------------------------------------------------

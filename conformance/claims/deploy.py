@@ -40,6 +40,19 @@ ONNX = Claim(
     mode="onnx",
 )
 
+ONNX_PACKED = Claim(
+    "deploy.onnx.packed",
+    "A module called on a PackedSequence (packed with pack_padded_sequence(enforce_sorted=False) inside the "
+    "exported model, the padded batch and its lengths as inputs, the output padded back with "
+    "pad_packed_sequence) exports to ONNX, and onnxruntime computes the documented packed outputs: each "
+    "sequence's outputs for its own steps, zeros past its length, and h_n (c_n) at its own last step, at "
+    "other batch sizes and lengths than those exported with; an exporter that refuses packed input is skipped, "
+    "quoting it.",
+    torch_nn_only="the exporters convert torch.nn's recurrent modules to ONNX's RNN, GRU and LSTM operators",
+    variants=FULL_VARIANTS,
+    mode="onnx",
+)
+
 QUANTIZED = Claim(
     "deploy.quantized.values",
     "torch.ao.quantization.quantize_dynamic (qint8 or float16) converts nn.LSTM, nn.GRU and the cells to "

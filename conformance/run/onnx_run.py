@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any, cast
@@ -34,6 +35,18 @@ EXPORTERS = ("dynamo", "torchscript")
 
 class ExportRefused(ModeUnsupported):
     """The exporter raised for this configuration: the check skips, quoting it."""
+
+
+def refusal(exc: BaseException) -> str:
+    """The exporter's own words: the first line of its error, or of the exception summary the dynamo
+    exporter writes below its generic first line; terminal colours removed."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    _, found, summary = text.partition("## Exception summary")
+    if found:
+        lines = [line.strip() for line in summary.splitlines() if line.strip()]
+        if lines:
+            return lines[0]
+    return first_line(exc)
 
 
 def missing_reason() -> str | None:
@@ -164,9 +177,7 @@ def export_model(case: Example, exporter: str, batch: int, seq_len: int) -> byte
         try:
             return export(module, args, case.spec, hx)
         except Exception as exc:
-            raise ExportRefused(
-                f"torch.onnx.export ({exporter} exporter) refuses {case.spec}: {first_line(exc)}"
-            ) from exc
+            raise ExportRefused(f"torch.onnx.export ({exporter} exporter) refuses {case.spec}: {refusal(exc)}") from exc
 
 
 def onnx_run(case: Example, exporter: str, sizes: tuple[int, int], cached: bool) -> Call:
@@ -232,3 +243,124 @@ def _flat(args: tuple[Any, ...]) -> list[torch.Tensor]:
 
 def _weights_key(case: Example) -> tuple[object, ...]:
     return tuple((name, value.tobytes()) for name, value in case.params.items())
+
+
+# Packed input --------------------------------------------------------------------------------
+
+
+class PackedCaller(torch.nn.Module):
+    """What is exported for packed input: the padded batch and its lengths in, packed inside with
+    pack_padded_sequence(enforce_sorted=False), the output padded back with pad_packed_sequence."""
+
+    def __init__(self, module: torch.nn.Module, batch_first: bool) -> None:
+        super().__init__()
+        self.module, self.batch_first = module, batch_first
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor, *hx: torch.Tensor) -> Any:
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+        packed = pack_padded_sequence(x, lengths, self.batch_first, enforce_sorted=False)
+        state = None if not hx else (hx if len(hx) > 1 else hx[0])
+        output, hidden = self.module(packed) if state is None else self.module(packed, state)
+        total = x.shape[1 if self.batch_first else 0]
+        return pad_packed_sequence(output, self.batch_first, total_length=total)[0], hidden
+
+
+PACKED_INPUTS = ["x", "lengths", "h0", "c0"]
+
+
+def packed_axes(spec: Spec, hx: bool) -> dict[str, dict[int, str]]:
+    """dynamic_axes of the packed caller: the batch of every input and output, and the length."""
+    axes = torchscript_axes(spec, hx)
+    axes["lengths"] = {0: "batch"}
+    return axes
+
+
+def export_packed(case: Example, exporter: str, batch: int, seq_len: int) -> bytes:
+    """The packed caller of the case's module, exported at (batch, seq_len) with lengths seq_len down to 1."""
+    if reason := missing_reason() or exporter_reason(exporter):
+        raise ModeUnsupported(reason)
+    spec, hx = case.spec, case.h0 is not None
+    args = sample_args(spec, batch, seq_len, hx, case.dtype, case.device)
+    flat = _flat(args)
+    lengths = torch.tensor([max(1, seq_len - k) for k in range(batch)], dtype=torch.int64)
+    caller = PackedCaller(loaded(case), spec.batch_first).eval()
+    names = ["x", "lengths", *input_names(spec, hx)[1:]]
+    with warnings.catch_warnings(), default_cudnn_precision():
+        warnings.simplefilter("ignore")
+        try:
+            if exporter == "dynamo":
+                program = torch.onnx.export(caller, (flat[0], lengths, *flat[1:]), dynamo=True, verbose=False)
+                assert program is not None
+                return bytes(program.model_proto.SerializeToString())
+            buffer = io.BytesIO()
+            torch.onnx.export(
+                caller,
+                (flat[0], lengths, *flat[1:]),
+                buffer,  # type: ignore[arg-type]  # a file object, as the TorchScript exporter documents
+                dynamo=False,
+                input_names=names,
+                output_names=output_names(spec),
+                dynamic_axes=packed_axes(spec, hx),
+            )
+            return buffer.getvalue()
+        except Exception as exc:
+            raise ExportRefused(
+                f"torch.onnx.export ({exporter} exporter) refuses packed input to {spec}: {refusal(exc)}"
+            ) from exc
+
+
+def run_packed(model: bytes, case: Example) -> dict[str, np.ndarray]:
+    """onnxruntime's outputs for the case's padded batch and lengths, as float64, by the documentation's names."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    assert case.lengths is not None
+    given = [case.x, np.asarray(case.lengths, dtype=np.int64), *(a for a in (case.h0, case.c0) if a is not None)]
+    dtype = np.float32 if case.dtype == torch.float32 else np.float64
+    arrays = [a if k == 1 else np.ascontiguousarray(a, dtype=dtype) for k, a in enumerate(given)]
+    names = [i.name for i in session.get_inputs()]
+    results = session.run(None, dict(zip(names, arrays, strict=True)))
+    return {name: np.asarray(r, dtype=np.float64) for name, r in zip(output_names(case.spec), results, strict=True)}
+
+
+def packed_reproduce_lines(case: Example, exporter: str, sizes: tuple[int, int]) -> list[str]:
+    """Lines that replace the reproducer's `module` by the packed caller's ONNX model in onnxruntime,
+    called like the module on a PackedSequence."""
+    spec, hx = case.spec, case.h0 is not None
+    batch, seq_len = sizes
+    shapes = [tuple(a.shape) for a in _flat(sample_args(spec, batch, seq_len, hx, case.dtype, case.device))]
+    lengths = [max(1, seq_len - k) for k in range(batch)]
+    names = ["x", "lengths", *input_names(spec, hx)[1:]]
+    bf = spec.batch_first
+    if exporter == "dynamo":
+        export = "model = torch.onnx.export(caller, a, dynamo=True).model_proto.SerializeToString()"
+    else:
+        export = (
+            f"buffer = io.BytesIO(); torch.onnx.export(caller, a, buffer, dynamo=False, input_names={names!r}, "
+            f"output_names={output_names(spec)!r}, dynamic_axes={packed_axes(spec, hx)!r}); model = buffer.getvalue()"
+        )
+    unflatten = "(out, (r[1], r[2]))" if spec.has_cell_state else "(out, r[1])"
+    return [
+        "import io, onnxruntime",
+        "from torch.nn.utils.rnn import pack_padded_sequence as pack, pad_packed_sequence as pad",
+        "class Caller(torch.nn.Module):",
+        "    def __init__(self, m): super().__init__(); self.m = m",
+        "    def forward(self, x, lengths, *hx):",
+        f"        p = pack(x, lengths, {bf}, enforce_sorted=False)",
+        "        o, h = self.m(p, (hx if len(hx) > 1 else hx[0]) if hx else None)",
+        f"        return pad(o, {bf}, total_length=x.shape[{1 if bf else 0}])[0], h",
+        "caller = Caller(module).eval()",
+        f"a = (torch.zeros({shapes[0]}, dtype=dtype), torch.tensor({lengths}), "
+        + "".join(f"torch.zeros({s}, dtype=dtype), " for s in shapes[1:])
+        + ")",
+        export,
+        "session = onnxruntime.InferenceSession(model, providers=['CPUExecutionProvider'])",
+        "def module(packed, hx=()):",
+        f"    x, lengths = pad(packed, {bf}, total_length={case.seq_len})",
+        "    given = [x, lengths, *(hx if isinstance(hx, tuple) else (hx,))]",
+        "    names = [i.name for i in session.get_inputs()]",
+        "    r = [torch.from_numpy(v) for v in session.run(None, {n: t.numpy() for n, t in zip(names, given)})]",
+        f"    out = pack(r[0], lengths, {bf}, enforce_sorted=False)",
+        f"    return {unflatten}",
+    ]

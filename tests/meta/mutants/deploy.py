@@ -79,6 +79,7 @@ def _flip_linear_before_reset(model: Any) -> None:
 
 @caught_by(deploy.ONNX, "GRU", mode="onnx_torchscript")
 @caught_by(deploy.ONNX, "GRU", mode="onnx_dynamo")
+@caught_by(deploy.ONNX_PACKED, "GRU", mode="onnx_torchscript")
 @mutant
 def onnx_gru_other_reset_convention() -> Iterator[None]:
     """onnxruntime runs every ONNX GRU with the other linear_before_reset: r multiplies h before W_hn,
@@ -102,6 +103,7 @@ def _swap_lstm_gates(model: Any) -> None:
 
 @caught_by(deploy.ONNX, "LSTM", mode="onnx_torchscript")
 @caught_by(deploy.ONNX, "LSTM", mode="onnx_dynamo")
+@caught_by(deploy.ONNX_PACKED, "LSTM", mode="onnx_torchscript")
 @mutant
 def onnxruntime_lstm_gates_swapped() -> Iterator[None]:
     """onnxruntime's LSTM reads the input weights of its i and o gates (ONNX's order is i|o|f|c) in each
