@@ -126,7 +126,9 @@ def exported(case: Example, how: Export) -> Call:
     export = getattr(getattr(torch, "export", None), "export", None)
     if export is None or not hasattr(torch.export, "Dim"):
         raise ModeUnsupported(f"torch {torch.__version__} has no torch.export.export with Dim")
-    key = (case.spec, case.dtype, case.device, case.h0 is not None, how, export)
+    # Keyed by the functions that make the program too, so that a patched one makes its own.
+    decompose = torch.export.ExportedProgram.run_decompositions
+    key = (case.spec, case.dtype, case.device, case.h0 is not None, how, export, decompose)
     if key not in _programs:
         _programs[key] = Program(_export(case.spec, case.dtype, case.device, case.h0 is not None, how, export))
     program = _programs[key]
