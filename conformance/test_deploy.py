@@ -1,11 +1,12 @@
 """Deployment paths: torch.export, ONNX in onnxruntime, dynamic quantization, judged by the same
 reference, failure text and reproducer as eager torch; every check names its path (`mode`).
 
-Exporting takes seconds, so the export and ONNX checks are the deploy group (marker
-`rnn_slow_deploy`, run with --rnn-deploy or selected with -m): they export one fixed configuration per
-variant (DEPLOY_SPECS) and keep the program, except the TorchScript ONNX exporter, which is quick
-enough to export every drawn configuration. quantize_dynamic is quick: its checks run by default.
-Every example is called at other sizes than the program was exported with.
+The checks are the deploy group (marker `rnn_slow_deploy`, run with --rnn-deploy or selected with -m),
+left out of the default run to keep it within its budget: exporting takes seconds, so the export and
+ONNX checks export one fixed configuration per variant (DEPLOY_SPECS) and keep the program, except the
+TorchScript ONNX exporter, which is quick enough to export every drawn configuration; quantize_dynamic
+is quick, but its 24 checks would still add about a tenth to the default run. Every example is called
+at other sizes than the program was exported with.
 """
 
 from __future__ import annotations
@@ -225,11 +226,11 @@ def check_quantized(claim: Claim, variant: str, mode: str, example: Example) -> 
             )
 
 
-@QUANTIZED.check(CPU_ONLY, pytest.mark.parametrize("mode", list(QUANTIZED_MODES)))
+@QUANTIZED.check(CPU_ONLY, DEPLOY, pytest.mark.parametrize("mode", list(QUANTIZED_MODES)))
 def test_quantized_values(variant: str, mode: str, device: str, data: st.DataObject) -> None:
     check_quantized(QUANTIZED, variant, mode, quantized_example(data, variant, device, bias=True))
 
 
-@QUANTIZED_NO_BIAS.check(CPU_ONLY, pytest.mark.parametrize("mode", list(QUANTIZED_MODES)))
+@QUANTIZED_NO_BIAS.check(CPU_ONLY, DEPLOY, pytest.mark.parametrize("mode", list(QUANTIZED_MODES)))
 def test_quantized_no_bias(variant: str, mode: str, device: str, data: st.DataObject) -> None:
     check_quantized(QUANTIZED_NO_BIAS, variant, mode, quantized_example(data, variant, device, bias=False))

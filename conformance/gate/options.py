@@ -72,7 +72,7 @@ def add(parser: pytest.Parser) -> None:
         "--rnn-deploy",
         action="store_true",
         default=False,
-        help="also run the torch.export and ONNX group (marker rnn_slow_deploy), left out by default",
+        help="also run the deployment paths' group (marker rnn_slow_deploy), left out by default",
     )
     group.addoption(
         "--rnn-pin",

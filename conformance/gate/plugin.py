@@ -32,7 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rnn_claim(key): the documented claim this check verifies")
     config.addinivalue_line("markers", "rnn_device_types(*types, reason): run this check on these device types only")
     config.addinivalue_line("markers", "rnn_slow_compile: a torch.compile check, run with --rnn-compile")
-    config.addinivalue_line("markers", "rnn_slow_deploy: a torch.export or ONNX check, run with --rnn-deploy")
+    config.addinivalue_line(
+        "markers", "rnn_slow_deploy: a deployment path's check (export, ONNX, quantized), run with --rnn-deploy"
+    )
     for path in config.getoption("rnn_report") or []:
         _check_writable(path)
     try:

@@ -7,6 +7,7 @@ example loads its weights into the program's module(), which must read their cur
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -126,6 +127,8 @@ def exported(case: Example, how: Export) -> Call:
     export = getattr(getattr(torch, "export", None), "export", None)
     if export is None or not hasattr(torch.export, "Dim"):
         raise ModeUnsupported(f"torch {torch.__version__} has no torch.export.export with Dim")
+    if "strict" not in inspect.signature(export).parameters:
+        raise ModeUnsupported(f"torch {torch.__version__}'s torch.export.export has no strict argument")
     # Keyed by the functions that make the program too, so that a patched one makes its own.
     decompose = torch.export.ExportedProgram.run_decompositions
     key = (case.spec, case.dtype, case.device, case.h0 is not None, how, export, decompose)

@@ -3,8 +3,8 @@ size, a decomposition that changes the values, an ONNX GRU computing the other r
 an onnxruntime LSTM with two gates swapped, a quantized module that lost a bias.
 
 The ONNX mutants rewrite the model onnxruntime loads, so they need the onnx extra (without it their
-kills skip, as the checks do). The kills of the export and ONNX checks export for real, so they run
-with the deploy group (marker rnn_slow_deploy: tests.meta.kill gives the row the check's marker).
+kills skip, as the checks do); the export mutants skip on a torch without torch.export. The kills
+run with the deploy group (marker rnn_slow_deploy: tests.meta.kill gives the row the check's marker).
 """
 
 from __future__ import annotations
@@ -23,26 +23,50 @@ from ..patching import around, caught_by, mutant, wrapped
 from .modes import Drifting
 
 
+def export_module() -> Any:
+    """torch.export, or a skip where this torch has none (before 2.1)."""
+    export = getattr(torch, "export", None)
+    if export is None or not hasattr(export, "ExportedProgram"):
+        pytest.skip(f"torch {torch.__version__} has no torch.export")
+    return export
+
+
 @caught_by(deploy.EXPORT, "LSTM", mode="export_nonstrict")
 @caught_by(deploy.EXPORT, "GRUCell", mode="export_strict")
 @caught_by(deploy.EXPORT_LENGTH, "GRU", mode="export_nonstrict")
-@around(torch.export, "export")
-def export_bakes_in_the_batch_size(real: Callable[..., Any], module: Any, args: Any, *rest: Any, **kwargs: Any) -> Any:
+@mutant
+def export_bakes_in_the_batch_size() -> Iterator[None]:
     """torch.export.export ignores dynamic_shapes: the program keeps the sizes it was exported with."""
-    kwargs.pop("dynamic_shapes", None)
-    return real(module, args, *rest, **kwargs)
+
+    def static(real: Callable[..., Any]) -> Callable[..., Any]:
+        def export(module: Any, args: Any, *rest: Any, **kwargs: Any) -> Any:
+            kwargs.pop("dynamic_shapes", None)
+            return real(module, args, *rest, **kwargs)
+
+        return export
+
+    with wrapped(export_module(), "export", static):
+        yield
 
 
 @caught_by(deploy.EXPORT, "LSTM_PROJ", mode="export_strict_decomposed")
 @caught_by(deploy.EXPORT, "RNNCell_RELU", mode="export_nonstrict_decomposed")
-@around(torch.export.ExportedProgram, "run_decompositions")
-def decomposed_program_drifts(real: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+@mutant
+def decomposed_program_drifts() -> Iterator[None]:
     """run_decompositions() gives a program whose module() computes outputs that drift, as a wrong
     decomposition would; the program as exported is left alone."""
-    program = real(self, *args, **kwargs)
-    module = program.module
-    program.module = lambda: Drifting(module())
-    return program
+
+    def drifting(real: Callable[..., Any]) -> Callable[..., Any]:
+        def run_decompositions(self: Any, *args: Any, **kwargs: Any) -> Any:
+            program = real(self, *args, **kwargs)
+            module = program.module
+            program.module = lambda: Drifting(module())
+            return program
+
+        return run_decompositions
+
+    with wrapped(export_module().ExportedProgram, "run_decompositions", drifting):
+        yield
 
 
 # ONNX ----------------------------------------------------------------------------------------
