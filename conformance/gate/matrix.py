@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from conformance.gate import paths
 from conformance.gate.baseline import BaselineError, check_of, load, markdown_cell, verdict
 
 DEFAULT_IMPLEMENTATION = "torch.nn"
@@ -90,6 +91,7 @@ def render(runs: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         for check in differing_checks:
             cells = [f"`{markdown_cell(check)}`", *(run.get(check, "") for run in checks)]
             lines.append("| " + " | ".join(cells) + " |")
+    lines += paths.section(runs)
     return "\n".join(lines) + "\n"
 
 

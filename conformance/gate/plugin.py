@@ -46,6 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rnn_claim(key): the documented claim this check verifies")
     config.addinivalue_line("markers", "rnn_device_types(*types, reason): run this check on these device types only")
     config.addinivalue_line("markers", "rnn_slow_compile: a torch.compile check, run with --rnn-compile")
+    config.addinivalue_line(
+        "markers", "rnn_slow_deploy: a deployment path's check (export, ONNX, quantized), run with --rnn-deploy"
+    )
     for path in config.getoption("rnn_report") or []:
         _check_writable(path)
     try:
@@ -130,6 +133,7 @@ def _not_applicable(item: pytest.Item, impl: object) -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Label every check with its claim; skip what does not apply; mark known deviations; order the
     checks to fail early (gate.order)."""
+    _deselect_compile_group(config, items)
     checks = [(item, props) for item in items if (props := claim_properties(item)) is not None]
     if not checks:
         return
@@ -171,21 +175,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 ),
                 stacklevel=1,
             )
-    _deselect_compile_group(config, items)
     labelled = {id(item) for item, _ in checks}
     items[:] = order.interleaved(
-        items, lambda item: id(item) in labelled and not item.get_closest_marker("rnn_slow_compile")
+        items,
+        lambda item: (
+            id(item) in labelled
+            and not (item.get_closest_marker("rnn_slow_compile") or item.get_closest_marker("rnn_slow_deploy"))
+        ),
     )
 
 
 def _deselect_compile_group(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The torch.compile group runs with --rnn-compile, or when a -m expression selects by marker."""
-    if config.getoption("rnn_compile") or config.getoption("markexpr", ""):
+    """The torch.compile group runs with --rnn-compile, the deploy group with --rnn-deploy, or both
+    when a -m expression selects by marker."""
+    if config.getoption("markexpr", ""):
         return
-    slow = [item for item in items if item.get_closest_marker("rnn_slow_compile")]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if not item.get_closest_marker("rnn_slow_compile")]
+    for marker, option in (("rnn_slow_compile", "rnn_compile"), ("rnn_slow_deploy", "rnn_deploy")):
+        if config.getoption(option):
+            continue
+        slow = [item for item in items if item.get_closest_marker(marker)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not item.get_closest_marker(marker)]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -243,7 +254,7 @@ class Recorder:
     def payload(self) -> dict[str, object]:
         import torch
 
-        from conformance.run import devices, implementation, platform
+        from conformance.run import devices, implementation, onnx_run, platform
 
         payload: dict[str, object] = {
             "torch": torch.__version__,
@@ -252,6 +263,7 @@ class Recorder:
             "profile": self.config.stash.get(PROFILE, None),
             "platform": platform.facts(),
             "deviations": self.deviations(),
+            "deploy_packages": onnx_run.versions(),
             "claims": self.records,
         }
         if BASELINE in self.config.stash:

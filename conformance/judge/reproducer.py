@@ -41,6 +41,7 @@ def header(example: Example) -> list[str]:
         *parameter_lines(example),
         f"module.train({example.train_seed is not None or how.grad_mode == 'train'})",
         *input_lines(example),
+        *deployed_lines(example),
     ]
     hx = "" if example.h0 is None else (", (h0, c0)" if example.c0 is not None else ", h0")
     source = "x"
@@ -57,6 +58,16 @@ def header(example: Example) -> list[str]:
     within = ", ".join(filter(None, contexts))
     lines += [f"with {within}:", f"    {call}"] if within else [call]
     return lines
+
+
+DEPLOYED = "deployed"
+"""Example.extra's key for the lines that put `module` on a deployment path (export, ONNX, quantized)."""
+
+
+def deployed_lines(example: Example) -> list[str]:
+    lines = example.extra.get(DEPLOYED, [])
+    assert isinstance(lines, list)
+    return [str(line) for line in lines]
 
 
 GRAD_MODES = {"no_grad": "torch.no_grad()", "inference_mode": "torch.inference_mode()"}

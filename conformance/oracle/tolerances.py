@@ -16,6 +16,7 @@ magnitude under float32's eps: a kernel that computes internally in float32 cann
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -177,14 +178,19 @@ def autocast_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str
 
 
 def _operands_rounded_allowance(
-    case: Example, expected: dict[str, np.ndarray], rounding: Callable[[np.ndarray], np.ndarray], unit: float
+    case: Example,
+    expected: dict[str, np.ndarray],
+    rounding: Callable[[np.ndarray], np.ndarray],
+    unit: float,
+    params: bool = True,
 ) -> dict[str, Allowed]:
-    """The stored allowance against the reference run with every operand and every state rounded."""
+    """The stored allowance against the reference run with every operand (the parameters too, if
+    `params`) and every state rounded."""
 
     def operands_rounded() -> dict[str, np.ndarray]:
         operands = replace(
             case,
-            params={k: rounding(v) for k, v in case.params.items()},
+            params={k: rounding(v) for k, v in case.params.items()} if params else case.params,
             x=rounding(case.x),
             h0=None if case.h0 is None else rounding(case.h0),
             c0=None if case.c0 is None else rounding(case.c0),
@@ -213,3 +219,68 @@ def tf32_allowed(case: Example, expected: dict[str, np.ndarray]) -> dict[str, Al
     times its error plus STORED_FACTOR TF32 units of the output's scale, as for float16.
     """
     return _operands_rounded_allowance(case, expected, to_tf32, TF32_EPS)
+
+
+ACTIVATION_BITS = 7
+"""Bits of a dynamically quantized activation on the CPU: quantize_dynamic's default qconfig quantizes
+activations to quint8 per tensor at run time, and for the fbgemm and x86 engines (torch's default on
+x86) with reduce_range, which the quantization documentation gives as one bit less, 0..127, to keep
+fbgemm's 16-bit intermediate sums from overflowing. 8 bits (qnnpack) quantize more finely, so 7 is
+the coarser of the two."""
+LEVELS = 2**ACTIVATION_BITS - 1
+NOISE_RUNS = 4
+"""Simulations of the quantization noise; the yardstick is the largest error among them."""
+
+
+def activation_step(a: np.ndarray) -> float:
+    """The quantization step of a tensor quantized as a whole: its range [min(a, 0), max(a, 0)] (zero
+    is exact) in LEVELS steps."""
+    return (max(float(np.max(a, initial=0.0)), 0.0) - min(float(np.min(a, initial=0.0)), 0.0)) / LEVELS
+
+
+def state_step(a: np.ndarray) -> float:
+    """A bound on the step of a state quantized as an operand: torch quantizes it together with others
+    (the whole batch, both directions of a layer's output), so its range is bounded, not known: at most
+    2 * max(1, max|a|), since the recurrent states are tanh-bounded (|h| <= 1) or, where not, of the
+    order of the largest state stored."""
+    return 2.0 * max(1.0, float(np.max(np.abs(a), initial=0.0))) / LEVELS
+
+
+def quantized_allowed(case: Example, expected: dict[str, np.ndarray], qdtype: torch.dtype) -> dict[str, Allowed]:
+    """The tolerance of the outputs of a module quantized by quantize_dynamic, against the reference run
+    on its dequantized weights.
+
+    float16: the weights are stored in float16 (the reference has them exactly) and every activation,
+    product and sum is float32: the float32 bound, forward_tolerance.
+
+    qint8: each product's activation operand (the input, each layer's input and each step's state) is
+    quantized per tensor at run time (ACTIVATION_BITS) and the integer products are exact; the result
+    is rescaled to float32. Rounding to a grid of step s errs by at most s/2, spread evenly over that
+    interval for values that do not fall on the grid. The yardstick is therefore the reference run with
+    its input, its initial state and every state it stores perturbed by uniform noise of width s
+    (activation_step for the given tensors, state_step for the states, coarser than or equal to torch's
+    step), NOISE_RUNS times, seeded from the example; its error is the largest of the runs' errors.
+    torch may err by STORED_FACTOR times that plus STORED_FACTOR float32 eps of the output's scale, as
+    for float16 modules. Rounding itself is not the yardstick: a tensor of one element, or of values on
+    the grid, rounds exactly in the model while torch quantizes it with others.
+    """
+    if qdtype == torch.float16:
+        return dict.fromkeys(expected, forward_tolerance(case.spec, case.seq_len, torch.float32))
+
+    def noisy_runs() -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(zlib.crc32(case.x.tobytes()))
+
+        def noise(a: np.ndarray, step: float) -> np.ndarray:
+            return a + rng.uniform(-step / 2, step / 2, size=np.shape(a))
+
+        worst: dict[str, np.ndarray] = {}
+        for _ in range(NOISE_RUNS):
+            h0, c0 = (None if a is None else noise(a, activation_step(a)) for a in (case.h0, case.c0))
+            perturbed = replace(case, x=noise(case.x, activation_step(case.x)), h0=h0, c0=c0)
+            outputs = expected_outputs(perturbed, store=lambda a: noise(a, state_step(a)))
+            for name, value in outputs.items():
+                error = np.abs(value - expected[name])
+                worst[name] = error if name not in worst else np.maximum(worst[name], error)
+        return {name: expected[name] + worst[name] for name in worst}
+
+    return _stored_allowance(expected, noisy_runs, eps(torch.float32))

@@ -39,6 +39,9 @@ FACTS = {
     "python": "Python's version",
     "numpy": "NumPy's version",
     "hypothesis": "Hypothesis's version",
+    "onnx": "onnx's version, or none (the deployment paths' extra)",
+    "onnxscript": "onnxscript's version, or none",
+    "onnxruntime": "onnxruntime's version, or none",
     "os": "the operating system",
 }
 """Every fact, by the name a known deviation's condition uses, with what it means."""
@@ -114,6 +117,16 @@ def _every_cuda_device() -> str:
     return "; ".join(devices)
 
 
+def _installed(distribution: str) -> str:
+    """An installed distribution's version, read without importing it, or none."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "none"
+
+
 def _cudnn() -> str:
     import torch
 
@@ -154,6 +167,7 @@ def facts() -> dict[str, str]:
         "python": _platform.python_version(),
         "numpy": numpy.__version__,
         "hypothesis": hypothesis.__version__,
+        **{name: _installed(name) for name in ("onnx", "onnxscript", "onnxruntime")},
         "os": _platform.platform(terse=True) or sys.platform,
     }
 
@@ -162,7 +176,8 @@ def header_lines(found: dict[str, str]) -> list[str]:
     """The facts as the few lines a run's header shows."""
     return [
         f"rnn platform: torch {found['torch']} ({found['torch_build']} build, git {found['torch_git'][:12]}), "
-        f"Python {found['python']}, NumPy {found['numpy']}, Hypothesis {found['hypothesis']}, {found['os']}",
+        f"Python {found['python']}, NumPy {found['numpy']}, Hypothesis {found['hypothesis']}, {found['os']}; "
+        f"onnx {found['onnx']}, onnxscript {found['onnxscript']}, onnxruntime {found['onnxruntime']}",
         f"rnn cpu: {found['cpu']} (ISA {found['cpu_isa']}); ATen {found['aten_capability']}; "
         f"oneDNN {found['onednn_version'] if found['onednn'] == 'yes' else 'absent'} "
         f"(bfloat16 {found['onednn_bf16']}, float16 {found['onednn_fp16']}); emulated: {found['emulated']}",

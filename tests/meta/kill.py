@@ -112,12 +112,21 @@ class Row:
         return cls(mutant, row.claim, row.variant, check, params)
 
     @property
+    def marks(self) -> list[pytest.MarkDecorator]:
+        """The deploy group's marker, where the row's check carries it: such rows export for real, so they
+        run with the group."""
+        marked = any(m.name == "rnn_slow_deploy" for m in getattr(self.check, "pytestmark", []))
+        return [pytest.mark.rnn_slow_deploy] if marked else []
+
+    @property
     def claim_id(self) -> str:
         return self.claim.id_for(self.variant)
 
     @property
     def name(self) -> str:
-        return f"{self.mutant.name}-{self.claim_id}"
+        """The mutant and the claim ID, and the path where the check takes one (deploy.*)."""
+        path = f"-{self.params['mode']}" if "mode" in self.params else ""
+        return f"{self.mutant.name}-{self.claim_id}{path}"
 
     def run(self) -> None:
         """The check, as run here (as_run_here), with the mutant applied; skipped, as the suite skips the

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.filterwarnings(ONEDNN_PROJECTION_WARNING)
 """The checks run without their marks here, the suite's filter of oneDNN's projection warning among them."""
 
 
-@pytest.mark.parametrize("kill", KILLS, ids=lambda k: k.name)
+@pytest.mark.parametrize("kill", [pytest.param(k, marks=k.marks, id=k.name) for k in KILLS])
 def test_the_suite_catches_the_mutant(kill: Kill) -> None:
     with pytest.raises(ConformanceError) as caught:
         kill.run()

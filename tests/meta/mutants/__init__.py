@@ -13,6 +13,7 @@ from ..patching import name_mutants
 from . import (
     calls,
     construction,
+    deploy,
     dropout,
     forward,
     gradients,
@@ -36,6 +37,7 @@ GROUPS: dict[str, ModuleType] = {
         packed,
         dropout,
         modes,
+        deploy,
         construction,
         forward,
         gradients,
