@@ -24,7 +24,7 @@ from conformance.run import implementation
 
 TIMEOUT = 60.0
 """Seconds a call may take before it counts as a hang."""
-PRELOAD = ["torch", "conformance.run.isolated", "conformance.errors.calls"]
+PRELOAD = ["torch", "conformance.run.isolated", "conformance.errors.calls", "conformance.errors.judged"]
 
 child_context: str | None = None
 """`module:attribute` of a context manager factory the child runs each call within (None: none)."""
@@ -38,6 +38,8 @@ class Outcome:
     kind: str
     detail: str = ""
     exc_type: str = ""
+    text: str = ""
+    """The whole message of an exception raised (`detail` is its first line)."""
 
     def describe(self) -> str:
         if self.kind == "returned":
@@ -72,8 +74,10 @@ def _serve(connection: Connection, implementation_name: str) -> None:
         try:
             result = function(*args)
         except Exception as exc:
-            lines = str(exc).strip().splitlines()
-            connection.send(Outcome("raised", " ".join(lines[0].split()) if lines else "", type(exc).__name__))
+            text = str(exc).strip()
+            lines = text.splitlines()
+            first = " ".join(lines[0].split()) if lines else ""
+            connection.send(Outcome("raised", first, type(exc).__name__, text))
         else:
             connection.send(Outcome("returned", str(result)))
 
