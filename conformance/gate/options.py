@@ -76,3 +76,17 @@ def add(parser: pytest.Parser) -> None:
         help="fix a way of calling torch that is otherwise drawn per example (repeatable), e.g. "
         "cpu_kernel=native, input_layout=contiguous, grad_mode=no_grad",
     )
+    group.addoption(
+        "--rnn-check-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="a test that runs longer fails as hung, and the run goes on (default 600; 0: no limit)",
+    )
+    group.addoption(
+        "--rnn-no-crash-guard",
+        action="store_true",
+        default=False,
+        help="run the tests in the pytest process itself, not in a forked executor that may die alone "
+        "(a crash then ends the run; implied by --pdb)",
+    )

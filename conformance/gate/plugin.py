@@ -14,7 +14,7 @@ import pytest
 from packaging.version import Version
 
 from conformance.claims import claim_of
-from conformance.gate import examples, options, order, xfails
+from conformance.gate import examples, guard, options, order, xfails
 from conformance.gate import report as report_module
 
 XFAILS = pytest.StashKey[list]()
@@ -56,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     elif config.getoption("rnn_fail_on") == "regressions":
         raise pytest.UsageError("--rnn-fail-on=regressions needs --rnn-baseline=REPORT.json to compare with")
     config.pluginmanager.register(Recorder(config), "rnn-conformance-recorder")
+    guard.register(config)
 
 
 BASELINE = pytest.StashKey[dict]()

@@ -61,11 +61,19 @@ def _entered(name: str | None) -> AbstractContextManager[object] | None:
     return context
 
 
+def _next(connection: Connection) -> Any:
+    """The next request; None also when the parent is gone (it exited without saying so)."""
+    try:
+        return connection.recv()
+    except EOFError:
+        return None
+
+
 def _serve(connection: Connection, implementation_name: str) -> None:
     """The child: answers each request (context, function, args) until it is sent None."""
     implementation.use(implementation.resolve(implementation_name))
     current: tuple[str | None, AbstractContextManager[object] | None] = (None, None)
-    while (request := connection.recv()) is not None:
+    while (request := _next(connection)) is not None:
         context_name, function, args = request
         if context_name != current[0]:
             if current[1] is not None:
