@@ -10,6 +10,7 @@ executor is disposable: when a test kills it, the pytest process forks a new one
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+PR_SET_PDEATHSIG = 1
 SILENCED = (
     "pytest_runtest_logstart",
     "pytest_runtest_logreport",
@@ -87,11 +89,25 @@ def warning_from(data: dict[str, Any]) -> warnings.WarningMessage:
     return warnings.WarningMessage(category(data["message"]), category, data["filename"], data["lineno"])
 
 
-def serve(connection: Connection, session: pytest.Session) -> None:
+def _die_with(parent: int) -> None:
+    """On Linux, the executor is killed when the pytest process dies (a SIGKILL of the run leaves no
+    executor behind, running or hung); elsewhere it ends when it next finds the connection closed."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def serve(connection: Connection, session: pytest.Session, parent: int) -> None:
     """The executor's life: run the test each request names ((index, index of the next test or None),
     in session.items) and answer "done", until the request is None or the connection closes."""
     global running
     running = True
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the pytest process's to handle
     config = session.config
     _silence(config.pluginmanager)

@@ -79,6 +79,7 @@ class _Executor:
 
 def _fork(session: pytest.Session) -> _Executor:
     ours, theirs = Pipe()
+    parent = os.getpid()
     breadcrumb.share()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -89,7 +90,7 @@ def _fork(session: pytest.Session) -> _Executor:
         code = 0
         try:
             ours.close()
-            executor.serve(theirs, session)
+            executor.serve(theirs, session, parent)
         except BaseException:
             traceback.print_exc()
             code = 70

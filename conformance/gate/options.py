@@ -90,3 +90,17 @@ def add(parser: pytest.Parser) -> None:
         help="run the tests in the pytest process itself, not in a forked executor that may die alone "
         "(a crash then ends the run; implied by --pdb)",
     )
+    group.addoption(
+        "--rnn-resume",
+        metavar="REPORT",
+        default=None,
+        help="a JSON report of a run that died or was stopped: run only the checks it has no verdict for, "
+        "and complete it",
+    )
+    group.addoption(
+        "--rnn-shard",
+        metavar="K/N",
+        default=None,
+        help="run the K-th of N deterministic shares of the tests (one per machine; python -m conformance.merge "
+        "joins their reports)",
+    )

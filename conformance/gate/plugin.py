@@ -14,7 +14,7 @@ import pytest
 from packaging.version import Version
 
 from conformance.claims import claim_of
-from conformance.gate import examples, guard, options, order, xfails
+from conformance.gate import examples, guard, journal, junit, options, order, resume, shard, xfails
 from conformance.gate import report as report_module
 
 XFAILS = pytest.StashKey[list]()
@@ -32,7 +32,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rnn_claim(key): the documented claim this check verifies")
     config.addinivalue_line("markers", "rnn_device_types(*types, reason): run this check on these device types only")
     config.addinivalue_line("markers", "rnn_slow_compile: a torch.compile check, run with --rnn-compile")
-    for path in config.getoption("rnn_report") or []:
+    resume.register(config)
+    for path in resume.report_paths(config):
         _check_writable(path)
     try:
         paths = config.getoption("rnn_xfails_file") or []
@@ -57,6 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--rnn-fail-on=regressions needs --rnn-baseline=REPORT.json to compare with")
     config.pluginmanager.register(Recorder(config), "rnn-conformance-recorder")
     guard.register(config)
+    shard.register(config)
+    if config.option.xmlpath and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(junit.PartialJunit(config.option.xmlpath), "rnn-conformance-junit")
 
 
 BASELINE = pytest.StashKey[dict]()
@@ -208,7 +212,8 @@ class Recorder:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.records: list[dict[str, object]] = []
+        self.records: list[dict[str, object]] = resume.records(config)
+        self.journals = journal.Journals(resume.report_paths(config))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not any(key == "claim" for key, _ in report.user_properties):
@@ -216,6 +221,8 @@ class Recorder:
         outcome = report_module.outcome_of(report)
         if outcome is not None:
             self.records.append(report_module.record(report, outcome))
+            if not hasattr(self.config, "workerinput"):
+                self.journals.add(self.records, lambda: self.payload() | shard.fields(self.config))
 
     def payload(self) -> dict[str, object]:
         import torch
@@ -263,12 +270,17 @@ class Recorder:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):
             return
-        paths = self.config.getoption("rnn_report") or []
+        paths = resume.report_paths(self.config)
+        self.journals.close()
         if paths:
-            payload = self.payload()
+            payload = self.payload() | shard.fields(self.config)
+            payload["complete"] = exitstatus in (0, 1) and not (session.shouldfail or session.shouldstop)
             extra = self._markdown_changes()
             for path in paths:
-                report_module.write(path, payload, extra)
+                if path in self.journals.paths:
+                    journal.finish(path, payload)
+                else:
+                    report_module.write(path, payload, extra)
         gate = self.config.getoption("rnn_fail_on") == "regressions"
         if gate and exitstatus == pytest.ExitCode.TESTS_FAILED and self._only_known_failures(session):
             session.exitstatus = pytest.ExitCode.OK
