@@ -43,7 +43,7 @@ PHASES: tuple[Phase, ...] = ("setup", "call", "teardown")
 
 def register(config: pytest.Config) -> None:
     """Adds the guard to the run, unless asked not to (it acts only once the suite's checks are collected)."""
-    if config.getoption("rnn_no_crash_guard") or config.getoption("usepdb", False):
+    if config.getoption("rnn_no_crash_guard") or getattr(config.option, "usepdb", False):
         return
     timeout = config.getoption("rnn_check_timeout")
     if timeout is not None and timeout < 0:
