@@ -95,3 +95,49 @@ def test_merge_refuses_conflicting_reports(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "conformance.merge", str(tmp_path / "none.json"), "-o", str(tmp_path / "m.json")]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_example_databases(tmp_path: Path) -> None:
+    from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase, ReadOnlyDatabase
+
+    from conformance.gate import database
+
+    assert database.parse(None) is None
+    assert isinstance(database.parse([str(tmp_path)]), DirectoryBasedExampleDatabase)
+    assert isinstance(database.parse(["github:owner/repo"]), ReadOnlyDatabase), "an artifact is read-only"
+    assert isinstance(database.parse([str(tmp_path), "github:owner/repo/db"]), MultiplexedDatabase)
+    with pytest.raises(pytest.UsageError, match="give github:OWNER/REPO"):
+        database.parse(["github:owner"])
+
+
+SHIFTED_LSTM = """
+from tests.meta.patching import kernels
+
+
+def shifted(real):
+    def kernel(*args):
+        output, *states = real(*args)
+        return (output + 1.0, *states)
+
+    return kernel
+
+
+ACTIVE = kernels(lstm=shifted)
+
+
+def pytest_configure(config):
+    ACTIVE.__enter__()
+"""
+
+
+@pytest.mark.spawns_pytest
+def test_a_failure_is_saved_to_the_example_database_named(tmp_path: Path) -> None:
+    """(The torch is broken by a plugin that imports no check module: one that did would import them before
+    the suite's profile is loaded, with Hypothesis's default database.)"""
+    from .test_plugin import run_suite
+
+    saved = tmp_path / "examples"
+    check = "conformance/test_values.py::test_output_values[cpu-LSTM-torch.float64]"
+    result = run_suite(tmp_path, check, f"--rnn-example-db={saved}", plugin=SHIFTED_LSTM)
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr
+    assert any(path.is_file() for path in saved.rglob("*")), "the failing example is saved there, to replay"

@@ -104,3 +104,11 @@ def add(parser: pytest.Parser) -> None:
         help="run the K-th of N deterministic shares of the tests (one per machine; python -m conformance.merge "
         "joins their reports)",
     )
+    group.addoption(
+        "--rnn-example-db",
+        metavar="DIR|github:OWNER/REPO[/ARTIFACT]",
+        action="append",
+        default=None,
+        help="Hypothesis's example database: a directory, or a GitHub Actions artifact (read-only); "
+        "repeatable (multiplexed), so that a failure found on one machine replays on another",
+    )
