@@ -199,7 +199,10 @@ def failed_reports(
     phase failed, naming the cause and the call in progress; a teardown that passed follows it."""
     phase: Phase = next((p for p in PHASES if p not in reported), "teardown")
     text = f"{item.nodeid}: the process running this test {cause}, during its {phase}"
-    text += f"; it was calling {calling}" if calling else ""
+    description, _, script = calling.partition("\n")
+    text += f"; it was calling {description}" if description else ""
+    if script:
+        text += "\n  reproduce:\n" + "\n".join("    " + line for line in script.splitlines())
     now = time.time()
     keywords: dict[str, Literal[1]] = dict.fromkeys(item.keywords, 1)
     failed = pytest.TestReport(
