@@ -198,7 +198,8 @@ def failed_reports(
     """The reports of a test whose process died (or was killed) in the first phase not `reported`: that
     phase failed, naming the cause and the call in progress; a teardown that passed follows it."""
     phase: Phase = next((p for p in PHASES if p not in reported), "teardown")
-    text = f"{item.nodeid}: the process running this test {cause}, during its {phase}"
+    # "E   " as pytest marks a failure's message, where the report's summary (report._short) finds it
+    text = f"E   {item.nodeid}: the process running this test {cause}, during its {phase}"
     description, _, script = calling.partition("\n")
     text += f"; it was calling {description}" if description else ""
     if script:
