@@ -1,7 +1,7 @@
 """The report survives the run: a run killed midway (SIGKILL) leaves a valid JSON report, and a valid
 JUnit file, holding every verdict reached and saying that it is incomplete; --rnn-resume runs only
 the checks without a verdict and completes the report. --rnn-shard: three shards, merged, give the
-verdicts of one whole run."""
+verdicts of one whole run (the resumed one)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ CHECKS = [
     "conformance/test_values.py::test_output_values[cpu-GRU-torch.float64]",
     f"{PARAMETERS}[GRU]",
     f"{PARAMETERS}[GRUCell]",
-    "conformance/test_errors.py::test_construction_error[GRU.construction.dropout_unconvertible]",
+    "conformance/test_values.py::test_output_values_tf32[cpu-GRU-tf32]",
 ]
+"""Checks that pass and one that skips (TF32 on the CPU), none making isolated calls: a run that made
+them would start a forkserver (an import of torch) for them."""
 
 
 def outcomes(report: Path) -> dict[str, str]:
@@ -55,7 +57,9 @@ def outcomes(report: Path) -> dict[str, str]:
 
 
 @pytest.mark.spawns_pytest
-def test_a_run_killed_midway_leaves_a_partial_report_that_resume_completes(tmp_path: Path) -> None:
+def test_a_run_killed_midway_resumed_and_sharded(tmp_path: Path) -> None:
+    """A run killed midway leaves a partial report that --rnn-resume completes, and three shards
+    merged give the verdicts of that whole run."""
     marker, report, junit = tmp_path / "hanging", tmp_path / "report.json", tmp_path / "junit.xml"
     (tmp_path / "break_torch.py").write_text(HANGING.format(marker=str(marker)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
@@ -79,18 +83,15 @@ def test_a_run_killed_midway_leaves_a_partial_report_that_resume_completes(tmp_p
 
     result = run_suite(tmp_path, "--rnn-profile=ci", *CHECKS, f"--rnn-resume={report}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{len(CHECKS) - len(before)} passed" in result.stdout, "only the checks without a verdict ran"
+    assert f"{len(before)} deselected" in result.stdout, "only the checks without a verdict ran"
     after = json.loads(report.read_text())
     assert after["complete"] is True
     assert len(after["claims"]) == len(CHECKS) == len(outcomes(report)), "every check once"
     assert before.items() <= outcomes(report).items()
+    assert_shards_merge_into(tmp_path, report)
 
 
-@pytest.mark.spawns_pytest
-def test_three_shards_merged_give_the_verdicts_of_one_run(tmp_path: Path) -> None:
-    whole = tmp_path / "whole.json"
-    result = run_suite(tmp_path, "--rnn-profile=ci", *CHECKS, f"--rnn-report={whole}")
-    assert result.returncode == 0, result.stdout + result.stderr
+def assert_shards_merge_into(tmp_path: Path, whole: Path) -> None:
     shards = [tmp_path / f"shard{k}.json" for k in (1, 2, 3)]
     for k, report in enumerate(shards, 1):
         workers = ("-n", "1") if k == 1 else ("-p", "no:xdist")

@@ -45,6 +45,8 @@ def register(config: pytest.Config) -> None:
     """Adds the guard to the run, unless asked not to (it acts only once the suite's checks are collected)."""
     if config.getoption("rnn_no_crash_guard") or getattr(config.option, "usepdb", False):
         return
+    if not hasattr(os, "fork"):  # Windows: the tests run in the pytest process, as without the guard
+        return
     timeout = config.getoption("rnn_check_timeout")
     if timeout is not None and timeout < 0:
         raise pytest.UsageError(f"--rnn-check-timeout={timeout:g}: give seconds, or 0 for no limit")
