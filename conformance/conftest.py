@@ -18,7 +18,9 @@ failure, not a whole default chunk (a quarter of the worker's share) after it.""
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[PROFILE] = profiles.load(config.getoption("rnn_profile"), config.getoption("rnn_max_examples"))
+    config.stash[PROFILE] = profiles.load(
+        config.getoption("rnn_profile"), config.getoption("rnn_max_examples"), config.getoption("rnn_example_db")
+    )
     config.stash[DEVICES] = devices.parse(config.getoption("rnn_device"))
     try:
         calls.pinned.update(calls.pin(config.getoption("rnn_pin") or []))

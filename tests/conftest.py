@@ -12,7 +12,9 @@ KILL_REPORTS: list[pytest.TestReport] = []
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "spawns_pytest: a self-test that runs pytest in a subprocess (run first)")
-    profiles.load(config.getoption("rnn_profile"), config.getoption("rnn_max_examples"))
+    profiles.load(
+        config.getoption("rnn_profile"), config.getoption("rnn_max_examples"), config.getoption("rnn_example_db")
+    )
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
 

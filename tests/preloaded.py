@@ -48,12 +48,18 @@ def _run(args: Sequence[str], cwd: str, env: dict[str, str], out: str, err: str)
     os._exit(int(code))
 
 
+def pytest_start(args: Sequence[str], cwd: Path, env: dict[str, str], out: Path, err: Path) -> Any:
+    """A started process running `python -m pytest *args`, its output written to `out` and `err`."""
+    process = _context().Process(target=_run, args=(list(args), str(cwd), env, str(out), str(err)))
+    process.start()
+    return process
+
+
 def pytest_run(args: Sequence[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
     """What `subprocess.run([python, "-m", "pytest", *args], cwd=cwd, env=env, ...)` would return."""
     with tempfile.TemporaryDirectory() as folder:
         out, err = Path(folder, "stdout"), Path(folder, "stderr")
-        process = _context().Process(target=_run, args=(list(args), str(cwd), env, str(out), str(err)))
-        process.start()
+        process = pytest_start(args, cwd, env, out, err)
         process.join(timeout)
         if process.is_alive():
             process.kill()

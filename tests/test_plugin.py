@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,9 @@ def pytest_configure(config):
 """
 
 
-def run_suite(tmp_path: Path, *args: str, plugin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_suite(
+    tmp_path: Path, *args: str, plugin: str | None = None, workers: Sequence[str] = ("-p", "no:xdist")
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
     env.pop("CI", None)
     extra = []
@@ -37,7 +40,7 @@ def run_suite(tmp_path: Path, *args: str, plugin: str | None = None) -> subproce
         extra = ["-p", "break_torch"]
     # Options given as --name=value: a separate absolute path would make pytest look for its rootdir
     # (and this project's pyproject.toml) above that path.
-    return preloaded.pytest_run(["-q", "-p", "no:xdist", "--rnn-max-examples=3", *extra, *args], ROOT, env, 300)
+    return preloaded.pytest_run(["-q", *workers, "--rnn-max-examples=3", *extra, *args], ROOT, env, 300)
 
 
 @pytest.mark.spawns_pytest

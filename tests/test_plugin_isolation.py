@@ -17,7 +17,11 @@ from . import preloaded
 ROOT = Path(__file__).resolve().parents[1]
 
 THEIR_CONFTEST = """
+import os
+
 from hypothesis import settings
+
+PYTEST_PROCESS = os.getpid()
 
 settings.register_profile("theirs", max_examples=7)
 settings.load_profile("theirs")
@@ -28,6 +32,7 @@ def pytest_addoption(parser):
 """
 
 THEIR_TESTS = """
+import os
 import sys
 import warnings
 
@@ -54,6 +59,12 @@ def test_their_property(n):
 
 def test_torch_is_not_imported():
     assert "torch" not in sys.modules
+
+
+def test_it_runs_in_the_pytest_process():
+    from conftest import PYTEST_PROCESS
+
+    assert os.getpid() == PYTEST_PROCESS, "the crash guard is the suite's own: no executor for their tests"
 
 
 def test_their_warnings_are_theirs():
@@ -84,7 +95,7 @@ def test_another_project_runs_unchanged(tmp_path: Path) -> None:
     (tmp_path / "test_theirs.py").write_text(THEIR_TESTS)
     result = pytest_run(tmp_path, "--device=tpu", "-p", "no:xdist", fresh=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 passed" in result.stdout and "warning" not in result.stdout.lower(), result.stdout
+    assert "7 passed" in result.stdout and "warning" not in result.stdout.lower(), result.stdout
 
 
 @pytest.mark.spawns_pytest

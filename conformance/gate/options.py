@@ -89,3 +89,39 @@ def add(parser: pytest.Parser) -> None:
         help="run as if on a lesser CPU: aten=default|avx2|avx512 and/or onednn=sse41|avx2|avx512_core|..., "
         "comma-separated (python -m conformance.facts lists the tiers this CPU can emulate)",
     )
+    group.addoption(
+        "--rnn-check-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="a test that runs longer fails as hung, and the run goes on (default 600; 0: no limit)",
+    )
+    group.addoption(
+        "--rnn-no-crash-guard",
+        action="store_true",
+        default=False,
+        help="run the tests in the pytest process itself, not in a forked executor that may die alone "
+        "(a crash then ends the run; implied by --pdb)",
+    )
+    group.addoption(
+        "--rnn-resume",
+        metavar="REPORT",
+        default=None,
+        help="a JSON report of a run that died or was stopped: run only the checks it has no verdict for, "
+        "and complete it",
+    )
+    group.addoption(
+        "--rnn-shard",
+        metavar="K/N",
+        default=None,
+        help="run the K-th of N deterministic shares of the tests (one per machine; python -m conformance.merge "
+        "joins their reports)",
+    )
+    group.addoption(
+        "--rnn-example-db",
+        metavar="DIR|github:OWNER/REPO[/ARTIFACT]",
+        action="append",
+        default=None,
+        help="Hypothesis's example database: a directory, or a GitHub Actions artifact (read-only); "
+        "repeatable (multiplexed), so that a failure found on one machine replays on another",
+    )

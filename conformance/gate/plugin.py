@@ -14,7 +14,19 @@ import pytest
 from packaging.version import Version
 
 from conformance.claims import claim_of
-from conformance.gate import emulate, examples, options, order, platform_facts, xfails
+from conformance.gate import (
+    emulate,
+    examples,
+    guard,
+    journal,
+    junit,
+    options,
+    order,
+    platform_facts,
+    resume,
+    shard,
+    xfails,
+)
 from conformance.gate import report as report_module
 
 XFAILS = pytest.StashKey[list]()
@@ -49,7 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "rnn_slow_deploy: a deployment path's check (export, ONNX, quantized), run with --rnn-deploy"
     )
-    for path in config.getoption("rnn_report") or []:
+    resume.register(config)
+    for path in resume.report_paths(config):
         _check_writable(path)
     try:
         paths = config.getoption("rnn_xfails_file") or []
@@ -73,6 +86,10 @@ def pytest_configure(config: pytest.Config) -> None:
     elif config.getoption("rnn_fail_on") == "regressions":
         raise pytest.UsageError("--rnn-fail-on=regressions needs --rnn-baseline=REPORT.json to compare with")
     config.pluginmanager.register(Recorder(config), "rnn-conformance-recorder")
+    guard.register(config)
+    shard.register(config)
+    if config.option.xmlpath and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(junit.PartialJunit(config.option.xmlpath), "rnn-conformance-junit")
 
 
 BASELINE = pytest.StashKey[dict]()
@@ -238,7 +255,10 @@ class Recorder:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.records: list[dict[str, object]] = []
+        self.records: list[dict[str, object]] = resume.records(config)
+        self.resumed = len(self.records)
+        """Records of the report resumed (--rnn-resume), before this run's."""
+        self.journals = journal.Journals(resume.report_paths(config))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not any(key == "claim" for key, _ in report.user_properties):
@@ -250,6 +270,8 @@ class Recorder:
         outcome = report_module.outcome_of(report)
         if outcome is not None:
             self.records.append(report_module.record(report, outcome))
+            if not hasattr(self.config, "workerinput"):
+                self.journals.add(self.records, lambda: self.payload() | shard.fields(self.config))
 
     def payload(self) -> dict[str, object]:
         import torch
@@ -312,12 +334,18 @@ class Recorder:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):
             return
-        paths = self.config.getoption("rnn_report") or []
+        paths = resume.report_paths(self.config)
+        self.journals.close()
         if paths:
-            payload = self.payload()
-            extra = platform_facts.markdown(payload["platform"], payload["deviations"]) + self._markdown_changes()  # type: ignore[arg-type]
+            payload = self.payload() | shard.fields(self.config)
+            payload["complete"] = exitstatus in (0, 1) and not (session.shouldfail or session.shouldstop)
+            facts = platform_facts.markdown(payload["platform"], payload["deviations"])  # type: ignore[arg-type]
+            extra = facts + self._markdown_changes()
             for path in paths:
-                report_module.write(path, payload, extra)
+                if path in self.journals.paths:
+                    journal.finish(path, payload)
+                else:
+                    report_module.write(path, payload, extra)
         gate = self.config.getoption("rnn_fail_on") == "regressions"
         if gate and exitstatus == pytest.ExitCode.TESTS_FAILED and self._only_known_failures(session):
             session.exitstatus = pytest.ExitCode.OK
@@ -331,7 +359,7 @@ class Recorder:
 
     def _only_known_failures(self, session: pytest.Session) -> bool:
         """Every failure of the run is a check, and none of them is a regression against the baseline."""
-        failed_checks = sum(1 for r in self.records if r["outcome"] == "failed")
+        failed_checks = sum(1 for r in self.records[self.resumed :] if r["outcome"] == "failed")
         if failed_checks != session.testsfailed:
             return False
         comparison = self.comparison()

@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 
 from conformance.draw import sizes
+from conformance.gate import database
 
 PROFILES: dict[str, dict[str, object]] = {
     "dev": {"max_examples": 20},
@@ -37,12 +38,15 @@ def choose(requested: str | None) -> str:
     return "ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev"
 
 
-def load(requested: str | None, max_examples: int | None = None) -> str:
-    """Register and load the chosen profile; return its name."""
+def load(requested: str | None, max_examples: int | None = None, databases: list[str] | None = None) -> str:
+    """Register and load the chosen profile, with the example database `databases` name (gate.database);
+    return its name."""
     name = choose(requested)
     options: dict[str, Any] = COMMON | PROFILES[name]
     if max_examples is not None:
         options["max_examples"] = max_examples
+    if databases:
+        options["database"] = database.parse(databases)
     settings.register_profile(f"rnn-conformance-{name}", **options)
     settings.load_profile(f"rnn-conformance-{name}")
     sizes.use("thorough" if name == "thorough" else "default")

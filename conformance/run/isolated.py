@@ -24,7 +24,7 @@ from conformance.run import implementation
 
 TIMEOUT = 60.0
 """Seconds a call may take before it counts as a hang."""
-PRELOAD = ["torch", "conformance.run.isolated", "conformance.errors.calls"]
+PRELOAD = ["torch", "conformance.run.isolated", "conformance.errors.calls", "conformance.errors.judged"]
 
 child_context: str | None = None
 """`module:attribute` of a context manager factory the child runs each call within (None: none)."""
@@ -38,6 +38,8 @@ class Outcome:
     kind: str
     detail: str = ""
     exc_type: str = ""
+    text: str = ""
+    """The whole message of an exception raised (`detail` is its first line)."""
 
     def describe(self) -> str:
         if self.kind == "returned":
@@ -59,11 +61,19 @@ def _entered(name: str | None) -> AbstractContextManager[object] | None:
     return context
 
 
+def _next(connection: Connection) -> Any:
+    """The next request; None also when the parent is gone (it exited without saying so)."""
+    try:
+        return connection.recv()
+    except EOFError:
+        return None
+
+
 def _serve(connection: Connection, implementation_name: str) -> None:
     """The child: answers each request (context, function, args) until it is sent None."""
     implementation.use(implementation.resolve(implementation_name))
     current: tuple[str | None, AbstractContextManager[object] | None] = (None, None)
-    while (request := connection.recv()) is not None:
+    while (request := _next(connection)) is not None:
         context_name, function, args = request
         if context_name != current[0]:
             if current[1] is not None:
@@ -72,8 +82,10 @@ def _serve(connection: Connection, implementation_name: str) -> None:
         try:
             result = function(*args)
         except Exception as exc:
-            lines = str(exc).strip().splitlines()
-            connection.send(Outcome("raised", " ".join(lines[0].split()) if lines else "", type(exc).__name__))
+            text = str(exc).strip()
+            lines = text.splitlines()
+            first = " ".join(lines[0].split()) if lines else ""
+            connection.send(Outcome("raised", first, type(exc).__name__, text))
         else:
             connection.send(Outcome("returned", str(result)))
 

@@ -17,6 +17,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequen
 from conformance.draw.calls import Call
 from conformance.draw.example import OUTPUT, Arrays, Example
 from conformance.gate import examples
+from conformance.run import breadcrumb, crash_script, implementation
 from conformance.run.layouts import FREE_LAYOUTS, placed
 from conformance.run.modules import build_module, call, load, outputs, tensor, to_numpy
 
@@ -138,6 +139,7 @@ def run(
     `parameters` are the leaves whose gradients are returned (by default the module's own). A packed
     output is padded back with pad_packed_sequence unless `pad` is False (then `outputs` leaves it out).
     """
+    breadcrumb.note(lambda: f"{implementation.current().name}: {example.describe()}\n{crash_script.script(example)}")
     forward: Forward = module_for(example) if module is None else module
     how = example.call
     if isinstance(forward, torch.nn.Module):

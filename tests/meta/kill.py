@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import conformance
 from conformance.claims import TABLE, Claim
+from conformance.run import isolated
 from conformance.run.dtypes import unsupported_reason
 
 from .patching import Declared, Mutant
@@ -129,12 +130,13 @@ class Row:
         return f"{self.mutant.name}-{self.claim_id}{path}"
 
     def run(self) -> None:
-        """The check, as run here (as_run_here), with the mutant applied; skipped, as the suite skips the
+        """The check, as run here (as_run_here), with the mutant applied, here and in the isolated child
+        that makes the deliberately invalid calls (run/isolated.py); skipped, as the suite skips the
         check, where this torch cannot run the row's dtype."""
         dtype, device = self.params.get("dtype"), self.params.get("device", "cpu")
         if isinstance(dtype, torch.dtype) and (reason := unsupported_reason(str(device), dtype, self.variant)):
             pytest.skip(reason)
-        with self.mutant():
+        with isolated.children_within(self.mutant.where), self.mutant():
             as_run_here(self.check)(**self.params)
 
 

@@ -64,6 +64,8 @@ class Mutant:
     doc: str = ""
     rows: list[Declared] = field(default_factory=list)
     """The rows it is run in, as declared by `caught_by` and `passes`."""
+    where: str = ""
+    """`module:attribute` of the mutant, for a process that applies it by name (the isolated child)."""
 
     def __call__(self) -> AbstractContextManager[None]:
         return self.patch()
@@ -84,10 +86,12 @@ class Mutant:
 
 
 def name_mutants(namespace: dict[str, object]) -> None:
-    """Names each unnamed Mutant in `namespace` (a module's globals) after its variable."""
+    """Names each unnamed Mutant in `namespace` (a module's globals) after its variable, and tells each
+    where it is found."""
     for name, value in namespace.items():
-        if isinstance(value, Mutant) and not value.name:
-            value.name = name
+        if isinstance(value, Mutant):
+            value.name = value.name or name
+            value.where = value.where or f"{namespace['__name__']}:{name}"
 
 
 def caught_by(claim: Claim, *variants: str, **chosen: object) -> Callable[[Mutant], Mutant]:
