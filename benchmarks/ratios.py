@@ -26,6 +26,10 @@ OWN_STAGES = (
 """The suite's own work in benchmarks/stages.py's table: all but the torch call, the reference, the
 crash-isolated calls (torch in a child) and the self-tests' end-to-end runs."""
 WORK_STAGES = ("torch call", "reference")
+PROFILED = ("conformance", "tests/meta", "-k", "not test_each_death_fails_its_check_alone")
+"""The selection the per-example ratio is taken over: the checks and the meta-suite, without the
+self-tests' end-to-end runs, which the stage profile times by the wall (they wait on other processes),
+so that their waiting would leave the Hypothesis row, the residual, meaningless."""
 
 
 def import_floor(repeat: int = 5) -> float:
@@ -64,8 +68,8 @@ def stage_profile(args: tuple[str, ...] = ()) -> Profile | None:
 
 
 def per_example_target(profile: Profile | None) -> Target:
-    if profile is None:
-        return PER_EXAMPLE.not_measured("the stage profile failed")
+    if profile is None or not profile.work_s:
+        return PER_EXAMPLE.not_measured("the stage profile failed, or saw no torch call")
     ratio = profile.own_s / max(profile.work_s, 1e-9)
     figure = (
         f"{ratio:.2f} ({profile.own_s:.1f} CPU s of the suite's own over {profile.work_s:.1f} of torch and reference)"

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_mutants:
         mutation_score.measure()
     waits = [first_failure.wait_of(r) for r in runs or []]
-    profile = ratios.stage_profile() if args.stages else None
+    profile = ratios.stage_profile(ratios.PROFILED) if args.stages else None
     table = [
         ratios.per_example_target(profile) if args.stages else ratios.PER_EXAMPLE.not_measured("needs --stages"),
         ratios.startup_target([min(c.start for c in r.checks()) - r.timed.started for r in runs or []], floor),
