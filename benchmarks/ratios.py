@@ -9,7 +9,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from targets import BUDGET, FIRST_FAILURE_RATIO, PER_EXAMPLE, STARTUP, Target
+from targets import BUDGET, FIRST_FAILURE_RATIO, PER_EXAMPLE, STARTUP, Goal, Target
 from timing import PYTHON, ROOT, environment, median, run_timed
 
 FLOOR_COMMAND = (PYTHON, "-c", "import torch, hypothesis, numpy")
@@ -70,37 +70,34 @@ def stage_profile(args: tuple[str, ...] = ()) -> Profile | None:
 def per_example_target(profile: Profile | None) -> Target:
     if profile is None or not profile.work_s:
         return PER_EXAMPLE.not_measured("the stage profile failed, or saw no torch call")
-    ratio = profile.own_s / max(profile.work_s, 1e-9)
+    ratio = profile.own_s / profile.work_s
     figure = (
         f"{ratio:.2f} ({profile.own_s:.1f} CPU s of the suite's own over {profile.work_s:.1f} of torch and reference)"
     )
     return PER_EXAMPLE.measured(figure, ratio <= PER_EXAMPLE.limit)
 
 
+def _over_floor(goal: Goal, seconds: list[float], floor: float, measured: str, missing: str) -> Target:
+    """The median of `seconds` over the import floor against `goal`; `measured` names what was timed."""
+    if not seconds:
+        return goal.not_measured(missing)
+    ratio = median(seconds) / floor
+    return goal.measured(f"{ratio:.2f} ({measured}, import floor {floor:.2f} s)", ratio <= goal.limit)
+
+
 def startup_target(first_check_s: list[float], floor: float) -> Target:
     """Time to the first check (from the first-failure runs' timelines) over the import floor."""
-    if not first_check_s:
-        return STARTUP.not_measured("no first-failure runs")
-    ratio = median(first_check_s) / floor
-    figure = f"{ratio:.2f} (first check at {median(first_check_s):.1f} s, import floor {floor:.2f} s)"
-    return STARTUP.measured(figure, ratio <= STARTUP.limit)
+    measured = f"first check at {median(first_check_s):.1f} s"
+    return _over_floor(STARTUP, first_check_s, floor, measured, "no first-failure runs")
 
 
 def first_failure_target(seen_s: list[float], failing_s: list[float], floor: float) -> Target:
     """(time to the F, less the failing check's own time) over the import floor."""
-    if not seen_s:
-        return FIRST_FAILURE_RATIO.not_measured("no first-failure runs")
-    ratio = median([seen - own for seen, own in zip(seen_s, failing_s, strict=True)]) / floor
-    figure = (
-        f"{ratio:.2f} (F seen at {median(seen_s):.1f} s, the failing check {median(failing_s):.1f} s, "
-        f"import floor {floor:.2f} s)"
-    )
-    return FIRST_FAILURE_RATIO.measured(figure, ratio <= FIRST_FAILURE_RATIO.limit)
+    waits = [seen - own for seen, own in zip(seen_s, failing_s, strict=True)]
+    measured = f"F seen at {median(seen_s):.1f} s, the failing check {median(failing_s):.1f} s"
+    return _over_floor(FIRST_FAILURE_RATIO, waits, floor, measured, "no first-failure runs")
 
 
 def budget_target(walls: list[float], floor: float) -> Target:
-    if not walls:
-        return BUDGET.not_measured("no default run")
-    ratio = median(walls) / floor
-    figure = f"{ratio:.1f} (default run {median(walls):.1f} s wall, import floor {floor:.2f} s)"
-    return BUDGET.measured(figure, ratio <= BUDGET.limit)
+    measured = f"default run {median(walls):.1f} s wall"
+    return _over_floor(BUDGET, walls, floor, measured, "no default run")
