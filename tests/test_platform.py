@@ -60,26 +60,6 @@ def test_conditions_are_and_ed_and_the_first_failing_one_is_named() -> None:
     assert conditions.first_failing(found, {"onednn": "yes", "onednn_bf16": "no", "cudnn": "9.0"}) is None
 
 
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        ("LSTM.outputs.values [ onednn_bf17=no ] -- x", "unknown platform fact 'onednn_bf17'"),
-        ("LSTM.outputs.values [ onednn_bf16 ] -- x", "is not a condition"),
-        ("LSTM.outputs.values [ cudnn>=nine ] -- x", "compares versions"),
-        ("LSTM.outputs.values [ ] -- x", "holds no condition"),
-        ("LSTM.outputs.values [ cudnn<9 -- x", "conditions go in one"),
-        ("LSTM.outputs.values [ cudnn<9 ] LSTM -- x", "conditions go in one"),
-        ("LSTM.outputs.values @ <2.2 [cudnn<9] -- x", "spaces inside the brackets"),
-    ],
-)
-def test_a_malformed_condition_is_one_line_naming_the_file(tmp_path: Path, line: str, message: str) -> None:
-    path = tmp_path / "xfails.txt"
-    path.write_text(line + "\n")
-    with pytest.raises(xfails.XfailsFileError, match=message) as caught:
-        xfails.load(str(path))
-    assert str(caught.value).startswith(f"{path}:1: ") and "\n" not in str(caught.value)
-
-
 def test_an_entry_with_versions_and_conditions_reads_back_as_written() -> None:
     entry = xfails.parse_line("*.outputs.autocast @ >=2.2 [ onednn=yes, onednn_bf16=no ] -- why", "f:1")
     assert entry is not None and entry.pattern == "*.outputs.autocast" and entry.reason == "why"

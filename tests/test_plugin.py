@@ -126,14 +126,22 @@ def test_an_absent_device_is_skipped_with_its_reason() -> None:
         ("LSTM.outputs.values @ not-a-version", "is not a version specifier"),
         ("two words -- reason", "expected '<claim or test id>"),
         ("LSTM.outputs.values @ -- reason", "must be followed by a version specifier"),
+        ("LSTM.outputs.values [ onednn_bf17=no ] -- x", "unknown platform fact 'onednn_bf17'"),
+        ("LSTM.outputs.values [ onednn_bf16 ] -- x", "is not a condition"),
+        ("LSTM.outputs.values [ cudnn>=nine ] -- x", "compares versions"),
+        ("LSTM.outputs.values [ ] -- x", "holds no condition"),
+        ("LSTM.outputs.values [ cudnn<9 -- x", "conditions go in one"),
+        ("LSTM.outputs.values [ cudnn<9 ] LSTM -- x", "conditions go in one"),
+        ("LSTM.outputs.values @ <2.2 [cudnn<9] -- x", "spaces inside the brackets"),
     ],
 )
 def test_a_malformed_xfails_line_names_its_file_and_line(tmp_path: Path, text: str, message: str) -> None:
+    """Conditions on platform facts included: each error is one line naming the file and line."""
     path = tmp_path / "xfails.txt"
     path.write_text(f"# comment\n\n{text}\n")
     with pytest.raises(xfails.XfailsFileError, match=message) as caught:
         xfails.load(str(path))
-    assert str(caught.value).startswith(f"{path}:3: ")
+    assert str(caught.value).startswith(f"{path}:3: ") and "\n" not in str(caught.value)
 
 
 def test_a_missing_xfails_file_is_reported() -> None:
