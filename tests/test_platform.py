@@ -68,6 +68,8 @@ def test_an_entry_with_versions_and_conditions_reads_back_as_written() -> None:
     assert entry.ruled_out_by("2.13.0", holding) is None
     assert entry.ruled_out_by("2.1.2", holding) == "torch >=2.2 (here torch=2.1.2)"
     assert entry.ruled_out_by("2.13.0", {**holding, "onednn_bf16": "yes"}) == "onednn_bf16=no (here onednn_bf16=yes)"
+    assert platform_facts.deviation_of(entry, "2.1.2", holding)["ruled_out_by_fact"] is False
+    assert platform_facts.deviation_of(entry, "2.13.0", {**holding, "onednn_bf16": "yes"})["ruled_out_by_fact"] is True
 
 
 def _holding(entry: xfails.Entry) -> dict[str, str]:
@@ -99,6 +101,7 @@ def test_the_deviation_table_counts_matched_checks() -> None:
     records = [{"deviation": {"where": "f:1"}}, {"deviation": {"where": "f:1"}}, {"deviation": None}]
     (row,) = platform_facts.deviations_table([entry], records, "2.13.0", {"onednn": "no"})
     assert row["checks"] == 2 and row["applies"] is False and row["ruled_out_by"] == "onednn=yes (here onednn=no)"
+    assert row["ruled_out_by_fact"] is True
     text = platform_facts.markdown({"onednn": "no"}, [row])
     assert "| `onednn` | no |" in text and "| `X.a.b [ onednn=yes ]` | 2 | no | onednn=yes (here onednn=no) |" in text
 
@@ -152,7 +155,13 @@ def test_a_tier_above_the_cpu_is_refused() -> None:
 
 
 def _rec(outcome: str, *, applies: bool | None = None, ruled: str | None = None, message: str = "") -> dict:
-    deviation = None if applies is None else {"where": "f:1", "applies": applies, "ruled_out_by": ruled}
+    """A check's record as the gate writes it; `ruled` names a fact, or a torch version ("torch ...")."""
+    by_fact = ruled is not None and not ruled.startswith("torch ")
+    deviation = (
+        None
+        if applies is None
+        else {"where": "f:1", "applies": applies, "ruled_out_by": ruled, "ruled_out_by_fact": by_fact}
+    )
     return {"id": "LSTM.outputs.autocast", "check": "c", "outcome": outcome, "deviation": deviation, "message": message}
 
 

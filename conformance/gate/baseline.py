@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.run.platform import PLATFORM_SKIP
+
 Record = dict[str, Any]
 
 SEVERITY = ("failed", "xpassed", "xfailed", "passed", "skipped")
@@ -114,8 +116,6 @@ class Comparison:
         return {name: len(getattr(self, name)) for name in CLASSES}
 
 
-PLATFORM_SKIP = "platform: "
-"""How the message of a skip for a reason of the platform begins (conformance.run.platform.skip)."""
 CONSTANT_FACTS = ("torch",)
 """Facts whose difference is not the platform's: the torch version is what a baseline compares."""
 
@@ -127,9 +127,7 @@ def _deviation_applied(record: Mapping[str, Any]) -> bool:
 
 def _ruled_out_by_fact(record: Mapping[str, Any]) -> bool:
     deviation = record.get("deviation")
-    if not isinstance(deviation, dict) or deviation.get("applies"):
-        return False
-    return not str(deviation.get("ruled_out_by") or "torch ").startswith("torch ")
+    return isinstance(deviation, dict) and bool(deviation.get("ruled_out_by_fact"))
 
 
 def platform_explains(old: Mapping[str, Any], cur: Mapping[str, Any]) -> bool:

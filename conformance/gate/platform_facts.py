@@ -57,6 +57,7 @@ def deviation_of(entry: xfails.Entry, torch_version: str, found: Mapping[str, st
         "reason": entry.reason,
         "applies": ruled_out is None,
         "ruled_out_by": ruled_out,
+        "ruled_out_by_fact": ruled_out is not None and entry.applies_to(torch_version),
     }
 
 

@@ -117,11 +117,7 @@ def _verdict(counts: Counter) -> str:
 
 def deviation_lines(deviations: list[dict[str, object]]) -> list[str]:
     """The known deviations that matched checks but that a platform fact ruled out here, and which."""
-    ruled = [
-        d
-        for d in deviations
-        if d.get("checks") and not d["applies"] and not str(d.get("ruled_out_by") or "torch ").startswith("torch ")
-    ]
+    ruled = [d for d in deviations if d.get("checks") and d.get("ruled_out_by_fact")]
     return [f"known deviation not applied here (checked strictly): {d['entry']}: {d['ruled_out_by']}" for d in ruled]
 
 
