@@ -150,7 +150,7 @@ def _not_applicable(item: pytest.Item, impl: object) -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Label every check with its claim; skip what does not apply; mark known deviations; order the
     checks to fail early (gate.order)."""
-    _deselect_compile_group(config, items)
+    _deselect_slow_groups(config, items)
     checks = [(item, props) for item in items if (props := claim_properties(item)) is not None]
     if not checks:
         return
@@ -195,19 +195,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     labelled = {id(item) for item, _ in checks}
     items[:] = order.interleaved(
         items,
-        lambda item: (
-            id(item) in labelled
-            and not (item.get_closest_marker("rnn_slow_compile") or item.get_closest_marker("rnn_slow_deploy"))
-        ),
+        lambda item: id(item) in labelled and not any(item.get_closest_marker(m) for m, _ in SLOW_GROUPS),
     )
 
 
-def _deselect_compile_group(config: pytest.Config, items: list[pytest.Item]) -> None:
+SLOW_GROUPS = (("rnn_slow_compile", "rnn_compile"), ("rnn_slow_deploy", "rnn_deploy"))
+"""The groups left out of a default run, by marker, each with the option that runs it."""
+
+
+def _deselect_slow_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The torch.compile group runs with --rnn-compile, the deploy group with --rnn-deploy, or both
     when a -m expression selects by marker."""
     if config.getoption("markexpr", ""):
         return
-    for marker, option in (("rnn_slow_compile", "rnn_compile"), ("rnn_slow_deploy", "rnn_deploy")):
+    for marker, option in SLOW_GROUPS:
         if config.getoption(option):
             continue
         slow = [item for item in items if item.get_closest_marker(marker)]

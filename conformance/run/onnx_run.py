@@ -57,15 +57,9 @@ def missing_reason() -> str | None:
 
 def versions() -> dict[str, str]:
     """The versions of the extra's packages that are installed (platform facts for the report)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from conformance.run.platform import installed
 
-    found = {}
-    for name in EXTRA:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return found
+    return {name: found for name in EXTRA if (found := installed(name)) != "none"}
 
 
 def input_names(spec: Spec, hx: bool) -> list[str]:

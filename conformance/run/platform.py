@@ -117,7 +117,7 @@ def _every_cuda_device() -> str:
     return "; ".join(devices)
 
 
-def _installed(distribution: str) -> str:
+def installed(distribution: str) -> str:
     """An installed distribution's version, read without importing it, or none."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -167,7 +167,7 @@ def facts() -> dict[str, str]:
         "python": _platform.python_version(),
         "numpy": numpy.__version__,
         "hypothesis": hypothesis.__version__,
-        **{name: _installed(name) for name in ("onnx", "onnxscript", "onnxruntime")},
+        **{name: installed(name) for name in ("onnx", "onnxscript", "onnxruntime")},
         "os": _platform.platform(terse=True) or sys.platform,
     }
 
