@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
-from conformance.draw import calls
-from conformance.gate import profiles, threads
-from conformance.gate.plugin import PROFILE
-from conformance.run import devices, dtypes, platform, precision
+from conformance.gate import controller, profiles, threads
+from conformance.gate.plugin import DEVICES, PROFILE
 
-DEVICES = pytest.StashKey[list]()
 SCHEDULE_CHUNK = 4
 """Checks pytest-xdist sends a worker at a time, unless --maxschedchunk says otherwise. A worker runs
 every check it was sent before it stops, so under -x the run ends a few checks after the first
@@ -18,6 +14,14 @@ failure, not a whole default chunk (a quarter of the worker's share) after it.""
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if getattr(config.option, "maxschedchunk", False) is None:
+        config.option.maxschedchunk = SCHEDULE_CHUNK
+    if controller.is_controller(config):
+        _configure_controller(config)
+        return
+    from conformance.draw import calls
+    from conformance.run import devices
+
     config.stash[PROFILE] = profiles.load(
         config.getoption("rnn_profile"), config.getoption("rnn_max_examples"), config.getoption("rnn_example_db")
     )
@@ -28,14 +32,36 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
-    if getattr(config.option, "maxschedchunk", False) is None:
-        config.option.maxschedchunk = SCHEDULE_CHUNK
+
+
+def _configure_controller(config: pytest.Config) -> None:
+    """The controller checks only the options it would otherwise leave each worker to refuse, importing
+    torch and Hypothesis only for an option that needs them, or for -v, whose header names the profile."""
+    name = profiles.choose(config.getoption("rnn_profile"))
+    options = ("rnn_max_examples", "rnn_example_db", "rnn_device", "rnn_pin")
+    if config.option.verbose >= 1 or any(config.getoption(option) for option in options):
+        config.stash[PROFILE] = profiles.load(
+            name, config.getoption("rnn_max_examples"), config.getoption("rnn_example_db")
+        )
+    else:
+        config.stash[PROFILE] = name
+    if config.getoption("rnn_device") or config.getoption("rnn_pin"):
+        from conformance.draw import calls
+        from conformance.run import devices
+
+        devices.parse(config.getoption("rnn_device"))
+        try:
+            calls.pin(config.getoption("rnn_pin") or [])
+        except calls.PinError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every check that takes a device runs on each device, and on CUDA once per kernel path."""
     if "device" not in metafunc.fixturenames:
         return
+    from conformance.run import precision
+
     pairs = [(d, k) for d in metafunc.config.stash[DEVICES] for k in precision.kernel_choices(d)]
     ids = [d if k is None else f"{d}-{k}" for d, k in pairs]
     metafunc.parametrize(["device", "kernel"], pairs, ids=ids, indirect=["kernel"])
@@ -44,6 +70,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(autouse=True)
 def kernel(request: pytest.FixtureRequest):
     """Skips unavailable devices and unsupported dtypes; runs with the chosen kernels and TF32 off."""
+    import torch
+
+    from conformance.run import devices, dtypes, platform, precision
+
     params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
     device, dtype, variant = params.get("device"), params.get("dtype"), params.get("variant")
     if device is not None and (reason := devices.unavailable_reason(device)):

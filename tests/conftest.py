@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.gate import profiles, threads
+from conformance.gate import controller, profiles, threads
 
 KILL_REPORTS: list[pytest.TestReport] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "spawns_pytest: a self-test that runs pytest in a subprocess (run first)")
+    if controller.is_controller(config):
+        return
     profiles.load(
         config.getoption("rnn_profile"), config.getoption("rnn_max_examples"), config.getoption("rnn_example_db")
     )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.version import Version
 
 from conformance.claims import claim_of
 from conformance.gate import (
+    controller,
     emulate,
     examples,
     guard,
@@ -32,6 +34,8 @@ from conformance.gate import report as report_module
 XFAILS = pytest.StashKey[list]()
 PROFILE = pytest.StashKey[str]()
 """Set by the suite's conftest to the Hypothesis profile it loaded."""
+DEVICES = pytest.StashKey[list]()
+"""Set by the suite's conftest (not on xdist's controller) to the devices the checks run on."""
 BUILTIN_XFAILS = Path(__file__).with_name("known_deviations.txt")
 ONEDNN_PROJECTION_WARNING = "ignore:LSTM with projections is not supported with oneDNN:UserWarning"
 
@@ -51,6 +55,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         return None
     from conformance.run import platform
 
+    if controller.is_controller(config):
+        return platform.unprobed_header_lines(platform.unprobed())
     return platform.header_lines(platform.facts())
 
 
@@ -260,33 +266,51 @@ class Recorder:
         self.resumed = len(self.records)
         """Records of the report resumed (--rnn-resume), before this run's."""
         self.journals = journal.Journals(resume.report_paths(config))
+        self.probed: dict[str, Any] | None = None
+        """What torch told the workers (controller.send); on the controller, from their first verdicts."""
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not any(key == "claim" for key, _ in report.user_properties):
             return
-        if not self.records and not hasattr(self.config, "workerinput"):
-            from conformance.run import platform
-
-            platform_facts.add_junit_properties(self.config, platform.facts())
+        worker = hasattr(self.config, "workerinput")
+        if worker and self.probed is None:
+            controller.send(report, *self._probed().values())
+        if not worker and (probed := controller.received(report)) is not None and self.probed is None:
+            self.probed = probed
+        if not self.records and not worker:
+            platform_facts.add_junit_properties(self.config, self.facts())
         outcome = report_module.outcome_of(report)
         if outcome is not None:
             self.records.append(report_module.record(report, outcome))
             if not hasattr(self.config, "workerinput"):
                 self.journals.add(self.records, lambda: self.payload() | shard.fields(self.config))
 
+    def _probed(self) -> dict[str, Any]:
+        """The platform facts and the devices, as this process's torch tells them, or as the workers did."""
+        if self.probed is None:
+            from conformance.run import devices, platform
+
+            found = self.config.stash.get(DEVICES, None)
+            listed = devices.parse(self.config.getoption("rnn_device")) if found is None else found
+            self.probed = {"facts": platform.facts(), "devices": listed}
+        return self.probed
+
+    def facts(self) -> dict[str, str]:
+        return dict(self._probed()["facts"])
+
     def payload(self) -> dict[str, object]:
-        import torch
+        from conformance.run import implementation, platform
 
-        from conformance.run import devices, implementation, onnx_run, platform
-
+        facts = self.facts()
         payload: dict[str, object] = {
-            "torch": torch.__version__,
-            "implementation": implementation.current().name,
-            "devices": devices.parse(self.config.getoption("rnn_device")),
+            "torch": facts["torch"],
+            "implementation": implementation.current_name(),
+            "devices": self._probed()["devices"],
             "profile": self.config.stash.get(PROFILE, None),
-            "platform": platform.facts(),
+            "platform": facts,
             "deviations": self.deviations(),
-            "deploy_packages": onnx_run.versions(),
+            "deploy_packages": platform.deploy_packages(facts),
             "claims": self.records,
         }
         if BASELINE in self.config.stash:
@@ -295,20 +319,19 @@ class Recorder:
 
     def deviations(self) -> list[dict[str, object]]:
         """Every known deviation this run had, whether it applied here, and the checks it matched."""
-        import torch
-
-        from conformance.run import implementation, platform
+        from conformance.run import implementation
 
         given = self.config.stash.get(XFAILS, [])
-        entries = [*_builtin_entries(self.config), *given] if implementation.current().is_torch_nn else given
-        return platform_facts.deviations_table(entries, self.records, torch.__version__, platform.facts())
+        torch_nn = implementation.current_name() == implementation.TORCH_NN
+        entries = [*_builtin_entries(self.config), *given] if torch_nn else given
+        facts = self.facts()
+        return platform_facts.deviations_table(entries, self.records, facts["torch"], facts)
 
     def comparison(self):
         from conformance.gate import baseline
-        from conformance.run import platform
 
         before = self.config.stash[BASELINE]
-        return baseline.classify(list(before.get("claims", [])), self.records, before.get("platform"), platform.facts())
+        return baseline.classify(list(before.get("claims", [])), self.records, before.get("platform"), self.facts())
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
@@ -316,12 +339,14 @@ class Recorder:
         from conformance.run import implementation, platform
 
         terminalreporter.section("rnn conformance")
-        impl = implementation.current()
-        if not impl.is_torch_nn:
-            terminalreporter.write_line(f"implementation judged: {impl.name}")
+        if (name := implementation.current_name()) != implementation.TORCH_NN:
+            terminalreporter.write_line(f"implementation judged: {name}")
         for line in report_module.summary(self.records) + report_module.deviation_lines(self.deviations()):
             terminalreporter.write_line(line)
-        terminalreporter.write_line(platform.header_lines(platform.facts())[1])
+        lines = platform.header_lines(self.facts())
+        # A distributed run's header could not show torch's probes: the summary does.
+        for line in lines if controller.is_controller(self.config) else lines[1:2]:
+            terminalreporter.write_line(line)
         if BASELINE in self.config.stash:
             from conformance.gate import baseline
 

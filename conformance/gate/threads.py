@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 
-import torch
-from threadpoolctl import threadpool_limits
-
 _limits: object = None
 
 
 def share_cores(workers: int) -> None:
     """One BLAS thread per process; torch gets this worker's share of the cores."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
     global _limits
     _limits = threadpool_limits(limits=1, user_api="blas")
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))

@@ -96,6 +96,11 @@ def current() -> Implementation:
     return _current
 
 
+def current_name() -> str:
+    """The name of the implementation under test, without importing torch.nn to resolve the default."""
+    return TORCH_NN if _current is None else _current.name
+
+
 def use(implementation: Implementation) -> None:
     global _current
     _current = implementation

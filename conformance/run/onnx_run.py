@@ -24,11 +24,12 @@ import numpy as np
 import torch
 
 from conformance.draw.example import Example
+from conformance.run import platform
 from conformance.run.exported import default_cudnn_precision, dynamic_shapes, sample_args
 from conformance.run.modes import Call, ModeUnsupported, first_line, loaded
 from reference import Spec
 
-EXTRA = ("onnx", "onnxscript", "onnxruntime")
+EXTRA = platform.DEPLOY_EXTRA
 INSTALL = 'pip install "torch-rnn-conformance[onnx]" (onnx, onnxscript and onnxruntime)'
 EXPORTERS = ("dynamo", "torchscript")
 
@@ -53,13 +54,6 @@ def missing_reason() -> str | None:
     """Why the ONNX rows cannot run here (a package of the extra is absent), or None."""
     missing = [name for name in EXTRA if importlib.util.find_spec(name) is None]
     return f"{', '.join(missing)} not installed: {INSTALL}" if missing else None
-
-
-def versions() -> dict[str, str]:
-    """The versions of the extra's packages that are installed (platform facts for the report)."""
-    from conformance.run.platform import installed
-
-    return {name: found for name in EXTRA if (found := installed(name)) != "none"}
 
 
 def input_names(spec: Spec, hx: bool) -> list[str]:

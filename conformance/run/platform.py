@@ -45,6 +45,8 @@ FACTS = {
     "os": "the operating system",
 }
 """Every fact, by the name a known deviation's condition uses, with what it means."""
+DEPLOY_EXTRA = ("onnx", "onnxscript", "onnxruntime")
+"""The packages of the deployment paths' extra (torch-rnn-conformance[onnx]), each a fact."""
 
 
 def _guarded(probe: Callable[[], object]) -> str:
@@ -139,6 +141,23 @@ def _cudnn() -> str:
 
 
 @cache
+def unprobed() -> dict[str, str]:
+    """The facts read without importing torch (its version from its distribution's metadata): what a
+    process that runs no check (pytest-xdist's controller) knows before its workers report."""
+    return {
+        "torch": installed("torch"),
+        "cpu": _guarded(_cpu_model),
+        "cpu_isa": cpu.highest(cpu.ONEDNN_LEVELS, cpu.flags()),
+        "emulated": str(cpu.caps_in_force()),
+        "python": _platform.python_version(),
+        "numpy": installed("numpy"),
+        "hypothesis": installed("hypothesis"),
+        **{name: installed(name) for name in DEPLOY_EXTRA},
+        "os": _platform.platform(terse=True) or sys.platform,
+    }
+
+
+@cache
 def facts() -> dict[str, str]:
     """Every fact of `FACTS`, as text."""
     import hypothesis
@@ -146,30 +165,31 @@ def facts() -> dict[str, str]:
     import torch
 
     mkldnn_ops = torch.ops.mkldnn
-    return {
+    probed = {
         "torch": torch.__version__,
         "torch_build": _guarded(_build),
         "torch_git": _guarded(lambda: torch.version.git_version),
         "cuda_runtime": _guarded(lambda: torch.version.cuda or getattr(torch.version, "hip", None) or "none"),
-        "cpu": _guarded(_cpu_model),
-        "cpu_isa": cpu.highest(cpu.ONEDNN_LEVELS, cpu.flags()),
         "aten_capability": _guarded(_aten_capability),
         "onednn": _guarded(torch.backends.mkldnn.is_available),
         "onednn_version": _guarded(lambda: _config_line(r"MKL-DNN v(\S+)")),
         "onednn_bf16": _guarded(lambda: mkldnn_ops._is_mkldnn_bf16_supported()),
         "onednn_fp16": _guarded(lambda: mkldnn_ops._is_mkldnn_fp16_supported()),
-        "emulated": str(cpu.caps_in_force()),
         "cuda_devices": _guarded(torch.cuda.device_count),
         "cuda_name": _guarded(lambda: _cuda("name")),
         "cuda_capability": _guarded(lambda: _cuda("capability")),
         "cudnn": _guarded(_cudnn),
         "cuda_all": _guarded(_every_cuda_device),
-        "python": _platform.python_version(),
         "numpy": numpy.__version__,
         "hypothesis": hypothesis.__version__,
-        **{name: installed(name) for name in ("onnx", "onnxscript", "onnxruntime")},
-        "os": _platform.platform(terse=True) or sys.platform,
     }
+    found = unprobed() | probed
+    return {name: str(found[name]) for name in FACTS}
+
+
+def deploy_packages(found: dict[str, str]) -> dict[str, str]:
+    """The versions of the deployment extra's packages that are installed, from the facts."""
+    return {name: found[name] for name in DEPLOY_EXTRA if found[name] != "none"}
 
 
 def header_lines(found: dict[str, str]) -> list[str]:
@@ -183,6 +203,18 @@ def header_lines(found: dict[str, str]) -> list[str]:
         f"(bfloat16 {found['onednn_bf16']}, float16 {found['onednn_fp16']}); emulated: {found['emulated']}",
         f"rnn cuda: {found['cuda_devices']} device(s): {found['cuda_all']}; current {found['cuda_name']} "
         f"(capability {found['cuda_capability']}); cuDNN {found['cudnn']}",
+    ]
+
+
+def unprobed_header_lines(found: dict[str, str]) -> list[str]:
+    """The header of a process that runs no check: the facts read without torch; its probes follow
+    in the summary, as the workers report them."""
+    return [
+        f"rnn platform: torch {found['torch']}, Python {found['python']}, NumPy {found['numpy']}, "
+        f"Hypothesis {found['hypothesis']}, {found['os']}; "
+        f"onnx {found['onnx']}, onnxscript {found['onnxscript']}, onnxruntime {found['onnxruntime']}",
+        f"rnn cpu: {found['cpu']} (ISA {found['cpu_isa']}); emulated: {found['emulated']}; "
+        "torch's probes (ATen, oneDNN, CUDA) as its workers report them: in the summary",
     ]
 
 
