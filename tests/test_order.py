@@ -31,3 +31,15 @@ def test_each_round_runs_every_check_and_the_first_cases_every_variant_and_dtype
     a = [item.callspec.params for item in ordered if getattr(item, "originalname", "") == "test_a"]
     assert {p["variant"] for p in a[:3]} == set(VARIANTS)
     assert {p["dtype"] for p in a[:3]} == set(DTYPES)
+
+
+def test_leading_checks_run_a_case_of_each_variant_before_any_other_check() -> None:
+    checks = {name: [case(name, v, d) for v in VARIANTS for d in DTYPES] for name in ("test_a", "test_b", "test_c")}
+    items = [*checks["test_a"], *checks["test_b"], *checks["test_c"]]
+    ordered = interleaved(items, lambda item: True, lambda item: item.originalname != "test_a")  # type: ignore[arg-type]
+    assert sorted(map(id, ordered)) == sorted(map(id, items))
+    lead = ordered[: 2 * len(VARIANTS)]
+    assert {item.originalname for item in lead} == {"test_b", "test_c"}
+    for name in ("test_b", "test_c"):
+        assert {item.callspec.params["variant"] for item in lead if item.originalname == name} == set(VARIANTS)
+    assert ordered[len(lead)].originalname == "test_a"

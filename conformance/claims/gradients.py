@@ -11,4 +11,5 @@ VALUES = Claim(
     "gradients of output, h_n and c_n (h' and c' for cells), the gradients with respect to the input, "
     "h_0 and c_0 (when given) and every parameter are those of backpropagation through time.",
     variants=VARIANTS,
+    leads=True,
 )

@@ -47,6 +47,10 @@ class Claim:
     """Why the claim concerns torch.nn's own classes (an internal it relies on); None for the interface."""
     mode: str = "eager"
     """How the module is called: eager, or the mode (script, compile, ...) the claim is about."""
+    leads: bool = False
+    """Its check runs a case of each variant before any other check's first case (gate/order.py): it
+    compares every number a forward or backward pass computes, or the parameters' names every other
+    check loads its weights by, so that most breakages fail in the first checks a run makes."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "variants", tuple(self.variants))

@@ -35,6 +35,7 @@ VALUES = Claim(
     "for LSTM; the r|z|n gates with n = tanh(W_in x + b_in + r*(W_hn h + b_hn)), h_t = (1-z)*n + z*h_{t-1} "
     "for GRU; stacked layers read the layer below, the reverse direction reads the sequence backwards.",
     variants=VARIANTS,
+    leads=True,
     documented_by=[
         Anchor("torch.nn.RNN", r"h_t = \tanh(x_t W_{ih}^T + b_{ih} + h_{t-1}W_{hh}^T + b_{hh})"),
         Anchor("torch.nn.LSTM", r"i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi})"),

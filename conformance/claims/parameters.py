@@ -12,6 +12,7 @@ NAMES = Claim(
     "forward direction first; a cell's are weight_ih, weight_hh, bias_ih, bias_hh; bias=False registers no "
     "biases.",
     variants=VARIANTS,
+    leads=True,
     documented_by=[
         Anchor("torch.nn.LSTM", "weight_hr_l[k]_reverse:  Analogous to `weight_hr_l[k]` for the reverse direction."),
     ],

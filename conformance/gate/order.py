@@ -5,7 +5,10 @@ another dtype and each check at another variant: the first cases of a check alre
 variant and every dtype, and the first case of each check already runs every variant. The checks
 take turns: every check's first case, then every check's second, and so on. A torch broken in one
 variant's values, one claim's gradients or one mode thus fails within the first rounds, not after
-every check collected before it has run all of its cases. Only the suite's checks move, among the
+every check collected before it has run all of its cases. Before the first round, the leading checks
+(their claims say `leads`: the values of a forward and a backward pass, and the parameters' names every
+other check loads its weights by) run a case of each of their variants, taking turns: most breakages
+fail there, among the first checks each worker runs. Only the suite's checks move, among the
 places they held; other tests, and the torch.compile group (whose compiled modules are kept from
 one case to the next), keep theirs.
 """
@@ -36,18 +39,30 @@ def spread(cases: Sequence[pytest.Item], start: int) -> list[pytest.Item]:
     cases start at its k-th case."""
     by_variant: dict[object, list[pytest.Item]] = {}
     for case in cases:
-        params = getattr(case, "callspec", None)
-        by_variant.setdefault(params.params.get("variant") if params else None, []).append(case)
+        by_variant.setdefault(_variant(case), []).append(case)
     return taking_turns(rotated([rotated(group, k) for k, group in enumerate(by_variant.values())], start))
 
 
-def interleaved(items: list[pytest.Item], movable: Callable[[pytest.Item], bool]) -> list[pytest.Item]:
-    """`items` with the movable ones reordered as the module says, in the places they held."""
+def _variant(case: pytest.Item) -> object:
+    params = getattr(case, "callspec", None)
+    return params.params.get("variant") if params else None
+
+
+def interleaved(
+    items: list[pytest.Item],
+    movable: Callable[[pytest.Item], bool],
+    leads: Callable[[pytest.Item], bool] = lambda item: False,
+) -> list[pytest.Item]:
+    """`items` with the movable ones reordered as the module says, in the places they held; `leads`
+    tells a leading check's cases."""
     checks: dict[tuple[str, str], list[pytest.Item]] = {}
     for item in items:
         if movable(item):
             key = (item.nodeid.split("::", 1)[0], getattr(item, "originalname", item.name))
             checks.setdefault(key, []).append(item)
-    ordered = iter(taking_turns([spread(cases, start) for start, cases in enumerate(checks.values())]))
+    spreads = [spread(cases, start) for start, cases in enumerate(checks.values())]
+    lead = [cases[: len(set(map(_variant, cases)))] if leads(cases[0]) else [] for cases in spreads]
+    rest = [cases[len(first) :] for cases, first in zip(spreads, lead, strict=True)]
+    ordered = iter(taking_turns(lead) + taking_turns(rest))
     moved = set(map(id, chain.from_iterable(checks.values())))
     return [next(ordered) if id(item) in moved else item for item in items]

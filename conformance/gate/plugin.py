@@ -202,6 +202,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = order.interleaved(
         items,
         lambda item: id(item) in labelled and not any(item.get_closest_marker(m) for m, _ in SLOW_GROUPS),
+        lambda item: bool((claim := claim_of(item)) and claim.leads),
     )
 
 
