@@ -44,6 +44,24 @@ class Profile:
     own_s: float
     work_s: float
     rows: dict[str, float]
+    torch_calls: int
+
+
+def drawing_floor_ms() -> float | None:
+    """Hypothesis's own CPU milliseconds per example for a check's draws (benchmarks/drawing_floor.py)."""
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "benchmarks" / "drawing_floor.py")],
+        cwd=ROOT,
+        env=environment(ci=True),
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"drawing floor: ([0-9.]+) ms", result.stdout)
+    if found is None:
+        print(result.stdout[-1000:] + result.stderr[-1000:])
+        return None
+    print(found.group(0) + " (Hypothesis alone, an empty check drawing a configuration and a call)")
+    return float(found.group(1))
 
 
 def stage_profile(args: tuple[str, ...] = ()) -> Profile | None:
@@ -55,25 +73,35 @@ def stage_profile(args: tuple[str, ...] = ()) -> Profile | None:
         capture_output=True,
         text=True,
     )
-    rows = {
-        found.group(1).strip(): float(found.group(2))
+    found = {
+        row.group(1).strip(): (float(row.group(2)), int(row.group(3)))
         for line in result.stdout.splitlines()
-        if (found := re.match(r"^(.{58}) +([0-9.]+) +[0-9.]+% +\d+$", line))
+        if (row := re.match(r"^(.{58}) +([0-9.]+) +[0-9.]+% +(\d+)$", line))
     }
-    if not rows:
+    if not found:
         print(result.stdout[-2000:] + result.stderr[-2000:])
         return None
     print("\n".join(line for line in result.stdout.splitlines()[-20:] if line.strip()))
-    return Profile(sum(rows.get(s, 0.0) for s in OWN_STAGES), sum(rows.get(s, 0.0) for s in WORK_STAGES), rows)
+    rows = {name: seconds for name, (seconds, _) in found.items()}
+    own, work = (sum(rows.get(s, 0.0) for s in stages) for stages in (OWN_STAGES, WORK_STAGES))
+    return Profile(own, work, rows, found.get("torch call", (0.0, 0))[1])
 
 
-def per_example_target(profile: Profile | None) -> Target:
+def per_example_target(profile: Profile | None, floor_ms: float | None = None) -> Target:
+    """The ratio, and beside it the floor Hypothesis alone sets under it: its drawing cost per example
+    (`floor_ms`) for as many examples as torch calls, over torch and the reference."""
     if profile is None or not profile.work_s:
         return PER_EXAMPLE.not_measured("the stage profile failed, or saw no torch call")
     ratio = profile.own_s / profile.work_s
     figure = (
         f"{ratio:.2f} ({profile.own_s:.1f} CPU s of the suite's own over {profile.work_s:.1f} of torch and reference)"
     )
+    if floor_ms is not None and profile.torch_calls:
+        drawing = floor_ms * profile.torch_calls / 1000
+        figure += (
+            f"; Hypothesis alone, drawing as many examples as the {profile.torch_calls} torch calls into empty "
+            f"checks, takes {drawing:.1f} s: a floor of {drawing / profile.work_s:.2f}"
+        )
     return PER_EXAMPLE.measured(figure, ratio <= PER_EXAMPLE.limit)
 
 

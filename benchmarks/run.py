@@ -79,8 +79,11 @@ def main(argv: list[str] | None = None) -> None:
         mutation_score.measure()
     waits = [first_failure.wait_of(r) for r in runs or []]
     profile = ratios.stage_profile(ratios.PROFILED) if args.stages else None
+    drawing_ms = ratios.drawing_floor_ms() if args.stages else None
     table = [
-        ratios.per_example_target(profile) if args.stages else ratios.PER_EXAMPLE.not_measured("needs --stages"),
+        ratios.per_example_target(profile, drawing_ms)
+        if args.stages
+        else ratios.PER_EXAMPLE.not_measured("needs --stages"),
         ratios.startup_target([min(c.start for c in r.checks()) - r.timed.started for r in runs or []], floor),
         ratios.first_failure_target([w.seen for w in waits], [w.failing_s for w in waits], floor),
         ratios.budget_target([r.wall_s for r in suite.runs] if suite is not None else [], floor),
