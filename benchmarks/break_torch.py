@@ -9,7 +9,8 @@ every worker, so each process loads it; the environment says what to do:
   runs checks (the xdist workers, or the only process without xdist); the xdist controller runs none,
   so it does not load the mutation library, which would delay the workers' start.
 - RNN_BENCH_HYPOTHESIS_HOME=dir: Hypothesis's home directory (its example database), an empty one,
-  so that a failure saved by an earlier run is not replayed first.
+  so that a failure saved by an earlier run is not replayed first; set where checks run (the
+  controller, which imports no Hypothesis, has no database to read).
 - RNN_BENCH_LOG=dir: each process appends what it does to dir/<role>-<pid>.jsonl, one JSON object
   a line with the wall-clock time `t` (time.time()): `configured` (with the seconds the mutation
   library took to import), `collected`, one `check` per check run (start, stop, whether it failed,
@@ -68,13 +69,13 @@ def enter_mutant(spec: str) -> float:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    runs_checks = role(config) != "controller"
     home = os.environ.get("RNN_BENCH_HYPOTHESIS_HOME")
-    if home:
+    if home and runs_checks:
         from hypothesis import configuration
 
         configuration.set_hypothesis_home_dir(home)
     spec = os.environ.get("RNN_BENCH_MUTANT", "")
-    runs_checks = role(config) != "controller"
     import_s = enter_mutant(spec) if spec and runs_checks else 0.0
     config.pluginmanager.register(Timeline(config), "break_torch_timeline")
     log(config, "configured", mutant=spec if runs_checks else None, import_s=import_s)
