@@ -103,20 +103,33 @@ def _axis(name: str, default: str, values: tuple[str, ...]) -> st.SearchStrategy
     return _sampled((default, *(v for v in values if v != default)))
 
 
-@st.composite
-def calls(draw: st.DrawFn, spec: Spec, device: str, backward: bool = False) -> Call:
+def calls(spec: Spec, device: str, backward: bool = False) -> st.SearchStrategy[Call]:
     """A way of calling torch on an example of `spec` on `device` (with upstream gradients if `backward`)."""
+    if backward:
+        modes = None
+    else:
+        modes = GRAD_MODES if spec.dropout == 0 else tuple(m for m in GRAD_MODES if m != "train")
+    return _calls(not spec.is_cell, modes, torch.device(device).type == "cpu")
+
+
+@cache
+def _calls(flattens: bool, modes: tuple[str, ...] | None, cpu: bool) -> st.SearchStrategy[Call]:
+    """The strategy for what `calls` reads of the spec and device: whether flatten_parameters applies, the
+    grad modes (None: the backward one), whether on the CPU. Built once per key: --rnn-pin is read as
+    each value is drawn."""
+    return _drawn_calls(flattens, modes, cpu)
+
+
+@st.composite
+def _drawn_calls(draw: st.DrawFn, flattens: bool, modes: tuple[str, ...] | None, cpu: bool) -> Call:
     input_layout = draw(_axis("input_layout", "contiguous", LAYOUTS), label="input layout")
     state_layout = draw(_axis("state_layout", "contiguous", LAYOUTS), label="state layout")
     parameter_layout = draw(_axis("parameter_layout", "contiguous", FREE_LAYOUTS), label="parameter layout")
-    flattens = parameter_layout != "contiguous" and not spec.is_cell
-    flatten = flattens and draw(_axis("flatten_parameters", "False", ("False", "True")), label="flatten") == "True"
-    if backward:
-        grad_mode = BACKWARD
-    else:
-        modes = GRAD_MODES if spec.dropout == 0 else tuple(m for m in GRAD_MODES if m != "train")
-        grad_mode = draw(_axis("grad_mode", "no_grad", modes), label="grad mode")
-    cpu_kernel = None
-    if torch.device(device).type == "cpu":
-        cpu_kernel = draw(_axis("cpu_kernel", "onednn", CPU_KERNELS), label="cpu kernel")
+    flatten = (
+        flattens
+        and parameter_layout != "contiguous"
+        and draw(_axis("flatten_parameters", "False", ("False", "True")), label="flatten") == "True"
+    )
+    grad_mode = BACKWARD if modes is None else draw(_axis("grad_mode", "no_grad", modes), label="grad mode")
+    cpu_kernel = draw(_axis("cpu_kernel", "onednn", CPU_KERNELS), label="cpu kernel") if cpu else None
     return Call(input_layout, state_layout, parameter_layout, flatten, grad_mode, cpu_kernel)

@@ -94,14 +94,26 @@ class Inputs:
     seed: int
 
 
+def inputs(spec: Spec) -> st.SearchStrategy[Inputs]:
+    """The shape of a forward call of `spec`: a cell's sequence is one step; a layer's length is capped
+    so that length x layers x directions stays within the tier's steps."""
+    return _inputs(0 if spec.is_cell else spec.num_layers * spec.directions)
+
+
+@cache
+def _inputs(stacks: int) -> st.SearchStrategy[Inputs]:
+    """Built once per number of stacked layers and directions (0 for a cell); the tier is read as each
+    example is drawn."""
+    return _drawn_inputs(stacks)
+
+
 @st.composite
-def inputs(draw: st.DrawFn, spec: Spec) -> Inputs:
+def _drawn_inputs(draw: st.DrawFn, stacks: int) -> Inputs:
     tier = sizes.current()
-    if spec.is_cell:
+    if not stacks:
         seq_len = 1
     else:
-        most = max(1, tier.steps // (spec.num_layers * spec.directions))
-        seq_len = draw(dimension(min(tier.seq_len, most)), label="seq_len")
+        seq_len = draw(dimension(min(tier.seq_len, max(1, tier.steps // stacks))), label="seq_len")
     batch = draw(optional_dimension(tier.batch), label="batch")
     hx = draw(BOOLEANS, label="hx given")
     return Inputs(seq_len, batch, hx, draw(SEEDS, label="input seed"))
@@ -120,9 +132,18 @@ class Weights:
     scale: float | None
 
 
+SCALES = st.sampled_from([None, 0.5, 1.0, 4.0])
+
+
 @cache
 def weights() -> st.SearchStrategy[Weights]:
-    return st.builds(Weights, seed=SEEDS, scale=st.sampled_from([None, 0.5, 1.0, 4.0]))
+    return _drawn_weights()
+
+
+@st.composite
+def _drawn_weights(draw: st.DrawFn) -> Weights:
+    # A composite rather than st.builds, which checks each argument's draw for use of the global random.
+    return Weights(draw(SEEDS, label="weights seed"), draw(SCALES, label="input scale"))
 
 
 def drawn_parameters(spec: Spec, table: list[tuple[str, tuple[int, ...]]], w: Weights) -> dict[str, np.ndarray]:
