@@ -20,40 +20,40 @@ def pytest_configure(config: pytest.Config) -> None:
         _configure_controller(config)
         return
     from conformance.draw import calls
-    from conformance.run import devices
 
     config.stash[PROFILE] = profiles.load(
         config.getoption("rnn_profile"), config.getoption("rnn_max_examples"), config.getoption("rnn_example_db")
     )
-    config.stash[DEVICES] = devices.parse(config.getoption("rnn_device"))
-    try:
-        calls.pinned.update(calls.pin(config.getoption("rnn_pin") or []))
-    except calls.PinError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    config.stash[DEVICES], pins = _devices_and_pins(config)
+    calls.pinned.update(pins)
     worker = getattr(config, "workerinput", None)
     threads.share_cores(int(worker["workercount"]) if worker else 1)
 
 
 def _configure_controller(config: pytest.Config) -> None:
     """The controller checks only the options it would otherwise leave each worker to refuse, importing
-    torch and Hypothesis only for an option that needs them, or for -v, whose header names the profile."""
+    Hypothesis and torch only for an option that needs them, or for -v, whose header names the profile."""
     name = profiles.choose(config.getoption("rnn_profile"))
-    options = ("rnn_max_examples", "rnn_example_db", "rnn_device", "rnn_pin")
-    if config.option.verbose >= 1 or any(config.getoption(option) for option in options):
+    checks_profile = config.getoption("rnn_max_examples") is not None or config.getoption("rnn_example_db")
+    if config.option.verbose >= 1 or checks_profile:
         config.stash[PROFILE] = profiles.load(
             name, config.getoption("rnn_max_examples"), config.getoption("rnn_example_db")
         )
     else:
         config.stash[PROFILE] = name
     if config.getoption("rnn_device") or config.getoption("rnn_pin"):
-        from conformance.draw import calls
-        from conformance.run import devices
+        _devices_and_pins(config)
 
-        devices.parse(config.getoption("rnn_device"))
-        try:
-            calls.pin(config.getoption("rnn_pin") or [])
-        except calls.PinError as exc:
-            raise pytest.UsageError(str(exc)) from None
+
+def _devices_and_pins(config: pytest.Config) -> tuple[list[str], dict[str, str]]:
+    """The devices --rnn-device names and the axes --rnn-pin fixes; a bad one is a usage error."""
+    from conformance.draw import calls
+    from conformance.run import devices
+
+    try:
+        return devices.parse(config.getoption("rnn_device")), calls.pin(config.getoption("rnn_pin") or [])
+    except calls.PinError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
