@@ -276,15 +276,16 @@ class Recorder:
             return
         worker = hasattr(self.config, "workerinput")
         if worker and self.probed is None:
-            controller.send(report, *self._probed().values())
-        if not worker and (probed := controller.received(report)) is not None and self.probed is None:
-            self.probed = probed
+            mine = self._probed()
+            controller.send(report, mine["facts"], mine["devices"])
+        if not worker and (sent := controller.received(report)) is not None and self.probed is None:
+            self.probed = sent
         if not self.records and not worker:
             platform_facts.add_junit_properties(self.config, self.facts())
         outcome = report_module.outcome_of(report)
         if outcome is not None:
             self.records.append(report_module.record(report, outcome))
-            if not hasattr(self.config, "workerinput"):
+            if not worker:
                 self.journals.add(self.records, lambda: self.payload() | shard.fields(self.config))
 
     def _probed(self) -> dict[str, Any]:
