@@ -6,9 +6,37 @@ Checks look their claim up here; the README's claim list and the report's descri
 
 from __future__ import annotations
 
-from . import construction, deploy, devices, dropout, forward, gradients, init, modes, outputs, packed, parameters
+from . import (
+    construction,
+    contract,
+    deploy,
+    devices,
+    dropout,
+    forward,
+    gradients,
+    init,
+    modes,
+    outputs,
+    packed,
+    parameters,
+    transforms,
+)
 from .model import TABLE, Anchor, Claim, claim_of
 
-SECTIONS = (outputs, gradients, packed, dropout, parameters, init, construction, forward, modes, deploy, devices)
+SECTIONS = (
+    outputs,
+    gradients,
+    transforms,
+    packed,
+    dropout,
+    parameters,
+    init,
+    construction,
+    forward,
+    modes,
+    contract,
+    deploy,
+    devices,
+)
 
 __all__ = ["SECTIONS", "TABLE", "Anchor", "Claim", "claim_of"]

@@ -13,10 +13,12 @@ from ..patching import name_mutants
 from . import (
     calls,
     construction,
+    contract,
     deploy,
     dropout,
     forward,
     gradients,
+    higher_order,
     implementations,
     init,
     isolation,
@@ -25,6 +27,7 @@ from . import (
     modules,
     packed,
     purity,
+    transforms,
 )
 
 GROUPS: dict[str, ModuleType] = {
@@ -41,6 +44,9 @@ GROUPS: dict[str, ModuleType] = {
         construction,
         forward,
         gradients,
+        higher_order,
+        transforms,
+        contract,
         implementations,
         purity,
         isolation,
