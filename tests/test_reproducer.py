@@ -4,6 +4,8 @@ torch (layouts, grad mode, the CPU kernel). Checked by executing the snippets th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -11,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.draw import sizes
-from conformance.draw.example import Example
+from conformance.draw.example import Example, with_tangents
 from conformance.draw.gradients import gradient_examples
 from conformance.draw.packing import packed_examples
 from conformance.judge.reproducer import TOO_LARGE, snippet
+from conformance.run.differentials import FORWARD_AD
 from conformance.run.layouts import placed
 from conformance.run.torch_run import run
 from conformance.test_values import draw_example
@@ -83,3 +86,31 @@ def test_reproducers_replay_the_gradients(variant: str, data: st.DataObject) -> 
     assert gradients is not None
     for name in example.compared_gradients:
         replays(example, name, gradients[name])
+
+
+@settings(max_examples=20)
+@given(variant=st.sampled_from(list(VARIANTS)), data=st.data())
+def test_reproducers_replay_the_second_order_derivatives(variant: str, data: st.DataObject) -> None:
+    with sizes.using(sizes.SMALL):
+        example = data.draw(gradient_examples(variant, torch.float64, "cpu"))
+    example = with_tangents(example, data.draw(st.integers(0, 2**32 - 1)))
+    second = run(example).second_order
+    assert second is not None
+    for name in example.compared_gradients:
+        replays(example, name, second[name])
+
+
+@settings(max_examples=20)
+@given(variant=st.sampled_from(list(VARIANTS)), data=st.data())
+def test_reproducers_replay_the_forward_mode_derivatives(variant: str, data: st.DataObject) -> None:
+    with sizes.using(sizes.SMALL):
+        example = data.draw(gradient_examples(variant, torch.float64, "cpu", packed=False))
+    call = replace(example.call, input_layout="contiguous", state_layout="contiguous")
+    forward_ad = data.draw(st.sampled_from(FORWARD_AD))
+    example = replace(
+        with_tangents(example, data.draw(st.integers(0, 2**32 - 1)), forward_ad), upstream=None, call=call
+    )
+    tangents = run(example).tangents
+    assert tangents is not None
+    for name, value in tangents.items():
+        replays(example, name, value)

@@ -71,6 +71,12 @@ class Example:
     """How torch is called: memory layouts, grad mode, the CPU kernel (draw.calls)."""
     autocast: torch.dtype | None = None
     """The forward runs under torch.autocast to this dtype (the module is float32)."""
+    tangents: Arrays | None = None
+    """Directions for the input, the given state and every parameter (named as `compared_gradients`).
+    With upstream gradients, torch's run differentiates its gradients once more along them (double
+    backward: a Hessian-vector product); without, it pushes them forward (`forward_ad` says how)."""
+    forward_ad: str = "jvp"
+    """How tangents are pushed forward: `jvp` (torch.func.jvp) or `dual` (torch.autograd.forward_ad)."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -132,6 +138,9 @@ class Example:
             text += f"; training mode after torch.manual_seed({self.train_seed})"
         if self.upstream is not None:
             text += f"; upstream gradients drawn for {', '.join(self.upstream)}"
+        if self.tangents is not None:
+            what = "double backward along" if self.upstream is not None else f"forward-mode AD ({self.forward_ad}) of"
+            text += f"; {what} tangents drawn for {', '.join(self.tangents)}"
         return f"{text}; called with {self.call.describe()}"
 
 
@@ -173,6 +182,16 @@ def make_example(spec: Spec, inputs: Inputs, weights: Weights, dtype: torch.dtyp
         dtype=dtype,
         device=device,
     )
+
+
+def with_tangents(example: Example, seed: int, forward_ad: str = "jvp") -> Example:
+    """The example with N(0, 1) tangents (rounded to its dtype) for the input, the given state and
+    every parameter."""
+    rng = np.random.default_rng(seed)
+    given = [a for a in (example.h0, example.c0) if a is not None]
+    arrays = {INPUT: example.x, **dict(zip(example.state_names, given, strict=True)), **example.params}
+    tangents = {name: rounded(rng.standard_normal(np.shape(a)), example.dtype) for name, a in arrays.items()}
+    return replace(example, tangents=tangents, forward_ad=forward_ad)
 
 
 def with_upstream(example: Example, seed: int) -> Example:

@@ -40,11 +40,19 @@ def capped_inputs(spec: Spec, shape: Inputs, cap: sizes.Tier) -> Inputs:
 
 
 @st.composite
-def gradient_examples(draw: st.DrawFn, variant: str, dtype: torch.dtype, device: str) -> Example:
+def gradient_examples(
+    draw: st.DrawFn, variant: str, dtype: torch.dtype, device: str, packed: bool | None = None
+) -> Example:
+    """`packed` None draws whether a batched full module's input is packed; True packs it (giving an
+    unbatched draw a batch of one), False never packs."""
     cap = sizes.capped()
     spec = capped_spec(draw(specs(variant), label="spec"), cap)
     shape = capped_inputs(spec, draw(inputs(spec), label="inputs"), cap)
-    packed = not spec.is_cell and shape.batch is not None and draw(BOOLEANS, label="packed")
+    if packed and not spec.is_cell and shape.batch is None:
+        shape = replace(shape, batch=1)
+    if packed is None:
+        packed = not spec.is_cell and shape.batch is not None and draw(BOOLEANS, label="packed")
+    packed = packed and not spec.is_cell
     if packed:
         # h0's gradient must come back in the caller's batch order: packed runs always give h0.
         shape = replace(shape, hx=True)

@@ -99,6 +99,8 @@ def judge(
     """
     is_gradient = example.upstream is not None and name in example.compared_gradients
     label = part.label if part else (f"grad {name}" if is_gradient else name)
+    if example.tangents is not None and not part:
+        label = f"(H v) {name}" if is_gradient else f"(J v) {name}"
     if isinstance(tol, Deferred):
         floor = np.broadcast_to(np.float64(tol.floor), expected.shape)
         if not first_difference(label, actual, expected, floor, source):

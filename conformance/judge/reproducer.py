@@ -159,7 +159,12 @@ def snippet(
         return TOO_LARGE
     rtol, atol = tol if isinstance(tol, tuple) else (tol, tol)
     lines = header(example)
-    if example.upstream is not None and compared in example.compared_gradients:
+    if example.tangents is not None:
+        if too_large(*example.tangents.values()):
+            return TOO_LARGE
+        lines += tangent_lines(example)
+        lines += second_order_lines(example, compared) if example.upstream is not None else jvp_lines(example, compared)
+    elif example.upstream is not None and compared in example.compared_gradients:
         outputs = ", ".join(output_expression(example, name) for name in example.upstream)
         lines += [
             f"outputs = [{outputs}]",
@@ -176,6 +181,75 @@ def snippet(
         f"torch.testing.assert_close(actual.double().cpu(), expected, rtol={rtol:.3g}, atol={atol:.3g})",
     ]
     return "\n".join(lines)
+
+
+def leaf_expressions(example: Example) -> list[str]:
+    """The leaves as the snippet names them, in the order of example.compared_gradients."""
+    states = ["h0", "c0"][: len(example.state_names)]
+    return ["x", *states, *(f"module.get_parameter({name!r})" for name in example.params)]
+
+
+def tangent_lines(example: Example) -> list[str]:
+    """`tangents`: one tensor per leaf, in the order of leaf_expressions."""
+    assert example.tangents is not None
+    return [
+        "tangents = [",
+        *(
+            f"    torch.tensor({literal(example.tangents[name])}, dtype=dtype, device=device),"
+            for name in example.compared_gradients
+        ),
+        "]",
+    ]
+
+
+def second_order_lines(example: Example, compared: str) -> list[str]:
+    """Double backward: the gradients with create_graph=True, then the gradient of sum(tangent * gradient)."""
+    assert example.upstream is not None
+    outputs = ", ".join(output_expression(example, name) for name in example.upstream)
+    index = example.compared_gradients.index(compared)
+    return [
+        f"outputs = [{outputs}]",
+        "upstream = [",
+        *(f"    torch.tensor({literal(g)}, dtype=dtype, device=device)," for g in example.upstream.values()),
+        "]",
+        f"leaves = [{', '.join(leaf_expressions(example))}]",
+        "grads = torch.autograd.grad(outputs, leaves, upstream, create_graph=True, allow_unused=True)",
+        "along = sum((g * t).sum() for g, t in zip(grads, tangents) if g is not None)",
+        "hvp = torch.autograd.grad(along, leaves, allow_unused=True)",
+        f"actual = hvp[{index}]",
+    ]
+
+
+def jvp_lines(example: Example, compared: str) -> list[str]:
+    """Forward-mode AD: the module's outputs as a function of its inputs and parameters, pushed forward."""
+    spec = example.spec
+    states = ["h0", "c0"][: len(example.state_names)]
+    hx = "" if not states else (", (h0, c0)" if len(states) == 2 else ", h0")
+    source = "x"
+    body = []
+    if example.lengths is not None:
+        source = "packed"
+        body = [f"    {line}" for line in packing_lines(example)]
+    names = list(output_shapes(spec, example.seq_len, example.batch))
+    outputs = ", ".join(output_expression(example, name) for name in names)
+    lines = [
+        "parameter_names = [name for name, _ in module.named_parameters()]",
+        f"def f({', '.join(['x', *states])}, *values):",
+        *body,
+        f"    result = torch.func.functional_call(module, dict(zip(parameter_names, values)), ({source}{hx},))",
+        f"    return ({outputs},)",
+        f"primals = [{', '.join(['x', *states])}, *(p.detach() for p in module.parameters())]",
+    ]
+    if example.forward_ad == "jvp":
+        lines.append("_, result = torch.func.jvp(f, tuple(primals), tuple(tangents))")
+    else:
+        lines += [
+            "import torch.autograd.forward_ad as fwad",
+            "with fwad.dual_level():",
+            "    duals = [fwad.make_dual(p, t) for p, t in zip(primals, tangents)]",
+            "    result = [fwad.unpack_dual(out).tangent for out in f(*duals)]",
+        ]
+    return [*lines, f"actual = result[{names.index(compared)}]"]
 
 
 def construction_snippet(spec: Spec, expression: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 
 import reference
 from conformance.draw.example import C_N, C_NEXT, H_N, H_NEXT, OUTPUT, Arrays, Example
+from conformance.oracle.directional import imaginary_part
 from conformance.run.torch_run import Result
 
 Store = Callable[[np.ndarray], np.ndarray]
@@ -50,7 +51,28 @@ def expected_gradients(example: Example, store: Store | None = None) -> Arrays:
     )
 
 
+def expected_tangents(example: Example, tangents: Arrays | None = None) -> Arrays:
+    """J v: the directional derivative of every output along the tangents (the example's by default)."""
+    along = example.tangents if tangents is None else tangents
+    assert along is not None
+    return imaginary_part(expected_outputs, example, along)
+
+
+def expected_second_order(example: Example, tangents: Arrays | None = None) -> Arrays:
+    """H v: the directional derivative, along the tangents (the example's by default), of the gradients
+    of sum(upstream * outputs) with respect to the input, the given state and every parameter."""
+    along = example.tangents if tangents is None else tangents
+    assert along is not None and example.upstream is not None
+    return imaginary_part(expected_gradients, example, along)
+
+
 def expected(example: Example) -> Result:
-    """The reference's outputs, and its gradients when the example has upstream gradients."""
+    """The reference's outputs, its gradients when the example has upstream gradients, and with tangents
+    their directional derivatives (oracle.directional): of the gradients, or of the outputs."""
     gradients = expected_gradients(example) if example.upstream is not None else None
-    return Result(expected_outputs(example), gradients)
+    result = Result(expected_outputs(example), gradients)
+    if example.tangents is not None and gradients is not None:
+        result.second_order = expected_second_order(example)
+    elif example.tangents is not None:
+        result.tangents = expected_tangents(example)
+    return result

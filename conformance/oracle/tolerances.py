@@ -71,6 +71,28 @@ def gradient_tolerance(spec: Spec, seq_len: int, dtype: torch.dtype) -> float:
     return SAFETY * eps(dtype) * 2 * chain_length(spec, seq_len) * UPSTREAM
 
 
+def forward_mode_tolerance(spec: Spec, seq_len: int, dtype: torch.dtype) -> float:
+    """The relative tolerance of a forward-mode derivative (J v); scaled by (1 + |expected|) when compared.
+
+    Forward-mode AD carries a tangent beside every value of the forward pass: each product of the chain
+    gains the product rule's second term, and every term carries a tangent, drawn from N(0, 1) like the
+    upstream gradients. That is the gradient's model: two chains' worth of operations whose terms carry
+    a factor of about UPSTREAM, so the bound is gradient_tolerance's.
+    """
+    return gradient_tolerance(spec, seq_len, dtype)
+
+
+def second_order_tolerance(spec: Spec, seq_len: int, dtype: torch.dtype) -> float:
+    """The relative tolerance of a Hessian-vector product (double backward); scaled by (1 + |expected|).
+
+    Double backward runs the forward pass, the backward pass and the tangent of both: four chains'
+    worth of operations, each term carrying an upstream gradient and a tangent, both N(0, 1) draws:
+
+        bound = SAFETY * eps(dtype) * 4 * chain_length * UPSTREAM**2 * (1 + |expected|)
+    """
+    return SAFETY * eps(dtype) * 4 * chain_length(spec, seq_len) * UPSTREAM**2
+
+
 LOW_PRECISION = (torch.float16, torch.bfloat16)
 STORED_FACTOR = 8.0
 

@@ -17,7 +17,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequen
 from conformance.draw.calls import Call
 from conformance.draw.example import OUTPUT, Arrays, Example
 from conformance.gate import examples
-from conformance.run import breadcrumb, crash_script, implementation
+from conformance.run import breadcrumb, crash_script, differentials, implementation
 from conformance.run.layouts import FREE_LAYOUTS, placed
 from conformance.run.modules import build_module, call, load, outputs, tensor, to_numpy
 
@@ -38,6 +38,11 @@ class Result:
     version counter at the call."""
     returned: dict[str, torch.Tensor] | None = None
     """The output tensors as torch returned them (a packed output's data)."""
+    second_order: Arrays | None = None
+    """With upstream gradients and tangents: the gradients differentiated once more along the tangents
+    (double backward), named as `gradients`."""
+    tangents: Arrays | None = None
+    """With tangents and no upstream gradients: each output's forward-mode derivative, named as `outputs`."""
 
     @property
     def placement(self) -> dict[str, tuple[torch.dtype, torch.device]] | None:
@@ -180,12 +185,21 @@ def run(
                 if pad:
                     padded = pad_packed_sequence(packed[1], example.spec.batch_first, total_length=example.seq_len)
                     named[OUTPUT] = padded[0]
-        gradients = _gradients(example, named, leaves) if backward else None
-    return Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, versions, returned)
+        gradients, second_order = _gradients(example, named, leaves) if backward else (None, None)
+        tangents = None
+        if example.tangents is not None and not backward:
+            assert isinstance(forward, torch.nn.Module), "forward-mode AD substitutes a module's parameters"
+            tangents = differentials.forward_mode(example, forward, x, h0, c0, lambda t: pack(example, t))
+    result = Result({name: to_numpy(t) for name, t in named.items()}, gradients, packed, versions, returned)
+    result.second_order, result.tangents = second_order, tangents
+    return result
 
 
-def _gradients(example: Example, named: dict[str, torch.Tensor], leaves: dict[str, torch.Tensor]) -> Arrays:
-    """torch.autograd's gradients of sum(upstream * outputs); a gradient that is None is zero."""
+def _gradients(
+    example: Example, named: dict[str, torch.Tensor], leaves: dict[str, torch.Tensor]
+) -> tuple[Arrays, Arrays | None]:
+    """torch.autograd's gradients of sum(upstream * outputs); a gradient that is None is zero. With
+    tangents, the graph of the gradients is kept and differentiated along them (differentials)."""
     assert example.upstream is not None
     # An output that does not require grad contributes nothing.
     names = [name for name in example.upstream if named[name].requires_grad]
@@ -195,11 +209,13 @@ def _gradients(example: Example, named: dict[str, torch.Tensor], leaves: dict[st
             list(leaves.values()),
             [tensor(example.upstream[name], example.dtype, example.device) for name in names],
             allow_unused=True,
+            create_graph=example.tangents is not None,
         )
         if names
         else [None] * len(leaves)
     )
+    second_order = None if example.tangents is None else differentials.along(example, leaves, grads)
     return {
         name: np.zeros(tuple(leaf.shape)) if g is None else to_numpy(g)
         for (name, leaf), g in zip(leaves.items(), grads, strict=True)
-    }
+    }, second_order
