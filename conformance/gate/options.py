@@ -69,6 +69,12 @@ def add(parser: pytest.Parser) -> None:
         help="also run the torch.compile group (marker rnn_slow_compile), left out by default",
     )
     group.addoption(
+        "--rnn-func",
+        action="store_true",
+        default=False,
+        help="also run the torch.func transforms' group (marker rnn_slow_func), left out by default",
+    )
+    group.addoption(
         "--rnn-deploy",
         action="store_true",
         default=False,

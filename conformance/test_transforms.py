@@ -1,0 +1,185 @@
+"""The torch.func transforms (grad, jacrev, jacfwd, hessian, vmap over inputs and over stacked module
+states), the module called through torch.func.functional_call, against the reference.
+
+Jacobians and Hessians are built from the reference one input element at a time (oracle.directional:
+the complex step along each unit tangent), so these checks draw at the small size tier. Like
+test_higher_order, each runs on each CPU kernel in turn, and judges float64 and float32. A Jacobian
+costs the reference one run per input element, so the group (marker rnn_slow_func, about 40 CPU
+seconds) is left out of a default run like the compile and deploy groups: --rnn-func adds it,
+`pytest -n auto -m rnn_slow_func conformance` runs it alone, and .ci/run runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.claims import Claim
+from conformance.claims.transforms import GRAD, HESSIAN, JACFWD, JACREV, VMAP_ENSEMBLE, VMAP_INPUTS
+from conformance.draw import sizes
+from conformance.draw.example import INPUT, Example, make_example, output_names
+from conformance.draw.strategies import SEEDS, Inputs, Weights
+from conformance.judge.compare import fail, judge
+from conformance.oracle.expected import expected_gradients, expected_outputs, expected_second_order, expected_tangents
+from conformance.oracle.tolerances import (
+    forward_mode_tolerance,
+    forward_tolerance,
+    gradient_tolerance,
+    second_order_tolerance,
+)
+from conformance.run import transforms
+from conformance.run.modes import first_line
+from conformance.test_higher_order import cases, drawn
+
+pytestmark = [
+    pytest.mark.rnn_slow_func,
+    pytest.mark.filterwarnings("ignore:There is a performance drop because we have not yet implemented"),
+]
+"""The torch.func group, left out of a default run (--rnn-func adds it); vmap's fallback for a cell
+without a batching rule (gru_cell, rnn_tanh_cell) warns about speed, not values."""
+
+MEMBERS = st.integers(1, 3)
+"""How many inputs vmap maps over, or modules an ensemble stacks."""
+WEIGHT_SCALES = st.sampled_from([0.3, 0.7])
+
+
+def small(data: st.DataObject, variant: str, dtype: torch.dtype, cpu_kernel: str, device: str) -> Example:
+    with sizes.using(sizes.SMALL):
+        example = drawn(data, variant, dtype, cpu_kernel, device, False)
+    call = replace(example.call, input_layout="contiguous", state_layout="contiguous", parameter_layout="contiguous")
+    return replace(example, call=call, tangents=None)
+
+
+def raised(claim: Claim, variant: str, example: Example, what: str, exc: Exception) -> None:
+    fail(claim, variant, f"{what} raised {first_line(exc)}", example)
+
+
+def unit_tangents(example: Example) -> list[dict[str, np.ndarray]]:
+    """One tangent per element of the input: 1 there, 0 elsewhere."""
+    units = []
+    for k in range(example.x.size):
+        unit = np.zeros(example.x.size)
+        unit[k] = 1.0
+        units.append({INPUT: unit.reshape(example.x.shape)})
+    return units
+
+
+@pytest.mark.parametrize(("variant", "dtype", "cpu_kernel", "form"), cases(GRAD, ("padded",)))
+@given(data=st.data())
+def test_func_grad(
+    variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
+) -> None:
+    example = small(data, variant, dtype, cpu_kernel, device)
+    try:
+        actual = transforms.grad(example)
+    except Exception as exc:
+        raised(GRAD, variant, example, "torch.func.grad", exc)
+    expected = expected_gradients(example)
+    tol = gradient_tolerance(example.spec, example.seq_len, dtype)
+    for name in example.compared_gradients:
+        judge(GRAD, variant, example, name, actual[name], expected[name], tol, how="torch.func.grad")
+
+
+def jacobian_check(
+    claim: Claim, transform: object, data: st.DataObject, variant: str, dtype: torch.dtype, cpu_kernel: str, device: str
+) -> None:
+    example = small(data, variant, dtype, cpu_kernel, device)
+    how = f"torch.func.{claim.key.rsplit('.', 1)[1]} with respect to the input"
+    try:
+        actual = transforms.jacobian(example, transform)  # type: ignore[arg-type]
+    except Exception as exc:
+        raised(claim, variant, example, how, exc)
+    columns = [expected_tangents(example, unit) for unit in unit_tangents(example)]
+    tol = forward_mode_tolerance(example.spec, example.seq_len, dtype)
+    for name in output_names(example.spec):
+        expected = np.stack([c[name] for c in columns], axis=-1).reshape(actual[name].shape)
+        judge(claim, variant, example, name, actual[name], expected, tol, how=how)
+
+
+@pytest.mark.parametrize(("variant", "dtype", "cpu_kernel", "form"), cases(JACREV, ("padded",)))
+@given(data=st.data())
+def test_func_jacrev(
+    variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
+) -> None:
+    jacobian_check(JACREV, torch.func.jacrev, data, variant, dtype, cpu_kernel, device)
+
+
+@pytest.mark.parametrize(("variant", "dtype", "cpu_kernel", "form"), cases(JACFWD, ("padded",)))
+@given(data=st.data())
+def test_func_jacfwd(
+    variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
+) -> None:
+    jacobian_check(JACFWD, torch.func.jacfwd, data, variant, dtype, cpu_kernel, device)
+
+
+@pytest.mark.parametrize(("variant", "dtype", "cpu_kernel", "form"), cases(HESSIAN, ("padded",)))
+@given(data=st.data())
+def test_func_hessian(
+    variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
+) -> None:
+    example = small(data, variant, dtype, cpu_kernel, device)
+    how = "torch.func.hessian with respect to the input"
+    try:
+        actual = transforms.hessian(example)
+    except Exception as exc:
+        raised(HESSIAN, variant, example, how, exc)
+    rows = [expected_second_order(example, unit)[INPUT] for unit in unit_tangents(example)]
+    expected = np.stack(rows, axis=-1).reshape(actual.shape)
+    tol = second_order_tolerance(example.spec, example.seq_len, dtype)
+    judge(HESSIAN, variant, example, INPUT, actual, expected, tol, how=how)
+
+
+def members(data: st.DataObject, example: Example, inputs: bool) -> list[Example]:
+    """The example and others of its configuration: other inputs (and states), or other weights."""
+    count = data.draw(MEMBERS, label="members")
+    others = []
+    for _ in range(count - 1):
+        if inputs:
+            seed = data.draw(SEEDS, label="member input seed")
+            shape = Inputs(example.seq_len, example.batch, hx=example.h0 is not None, seed=seed)
+            other = make_example(example.spec, shape, Weights(0, None), example.dtype, example.device)
+            others.append(replace(example, x=other.x, h0=other.h0, c0=other.c0))
+        else:
+            weights = Weights(data.draw(SEEDS, label="member weight seed"), data.draw(WEIGHT_SCALES, label="scale"))
+            other = make_example(
+                example.spec, Inputs(1, None, hx=False, seed=0), weights, example.dtype, example.device
+            )
+            others.append(replace(example, params=other.params))
+    return [example, *others]
+
+
+def vmap_check(
+    claim: Claim, data: st.DataObject, variant: str, dtype: torch.dtype, cpu_kernel: str, device: str, inputs: bool
+) -> None:
+    example = small(data, variant, dtype, cpu_kernel, device)
+    group = members(data, example, inputs)
+    how = f"torch.func.vmap over {len(group)} " + ("inputs" if inputs else "stacked modules (stack_module_state)")
+    try:
+        actual = transforms.vmapped_inputs(group) if inputs else transforms.ensembled(group)
+    except Exception as exc:
+        raised(claim, variant, example, how, exc)
+    each = [expected_outputs(member) for member in group]
+    tol = forward_tolerance(example.spec, example.seq_len, dtype)
+    for name in output_names(example.spec):
+        judge(claim, variant, example, name, actual[name], np.stack([e[name] for e in each]), tol, how=how)
+
+
+@pytest.mark.parametrize(("variant", "dtype", "cpu_kernel", "form"), cases(VMAP_INPUTS, ("padded",)))
+@given(data=st.data())
+def test_func_vmap_inputs(
+    variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
+) -> None:
+    vmap_check(VMAP_INPUTS, data, variant, dtype, cpu_kernel, device, inputs=True)
+
+
+@pytest.mark.parametrize(("variant", "dtype", "cpu_kernel", "form"), cases(VMAP_ENSEMBLE, ("padded",)))
+@given(data=st.data())
+def test_func_vmap_ensemble(
+    variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
+) -> None:
+    vmap_check(VMAP_ENSEMBLE, data, variant, dtype, cpu_kernel, device, inputs=False)
