@@ -24,15 +24,15 @@ from conformance.draw.calls import CPU_KERNELS
 from conformance.draw.example import Example, with_tangents
 from conformance.draw.gradients import gradient_examples
 from conformance.draw.strategies import SEEDS
-from conformance.judge.compare import fail, judge
+from conformance.judge.compare import judge
 from conformance.oracle.expected import expected_second_order, expected_tangents
 from conformance.oracle.relu import away_from_relu_kink
 from conformance.oracle.tolerances import LOW_PRECISION, forward_mode_tolerance, second_order_tolerance
 from conformance.run import implementation
 from conformance.run.differentials import FORWARD_AD
 from conformance.run.dtypes import DTYPES
-from conformance.run.modes import first_line
-from conformance.run.torch_run import Result, run
+from conformance.run.torch_run import run
+from conformance.test_modes import mode_failures
 from conformance.variants import VARIANTS
 
 LOW_PRECISION_REASON = (
@@ -80,16 +80,8 @@ def drawn(
         pytest.skip("the CPU kernel applies on the CPU only")
     example = data.draw(gradient_examples(variant, dtype, device, packed), label="example")
     assume(away_from_relu_kink(example))
-    example = example.called(replace(example.call, cpu_kernel=cpu_kernel if on_cpu else None))
+    example = replace(example, call=replace(example.call, cpu_kernel=cpu_kernel if on_cpu else None))
     return with_tangents(example, data.draw(SEEDS, label="tangent seed"))
-
-
-def raising(claim: Claim, variant: str, example: Example, what: str) -> Result:
-    """torch's run of the example; an exception from torch fails the claim, naming it."""
-    try:
-        return run(example)
-    except Exception as exc:
-        fail(claim, variant, f"{what} raised {first_line(exc)}", example)
 
 
 @pytest.mark.parametrize(("variant", "dtype", "cpu_kernel", "form"), cases(SECOND_ORDER, FORMS[:1]))
@@ -98,7 +90,8 @@ def test_second_order(
     variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
 ) -> None:
     example = drawn(data, variant, dtype, cpu_kernel, device, None)
-    result = raising(SECOND_ORDER, variant, example, "double backward")
+    with mode_failures(SECOND_ORDER, variant, "double backward", example):
+        result = run(example)
     assert result.second_order is not None
     expected = expected_second_order(example)
     tol = second_order_tolerance(example.spec, example.seq_len, dtype)
@@ -119,7 +112,8 @@ def test_forward_mode(
         call = replace(call, input_layout="contiguous", state_layout="contiguous")
     forward_ad = data.draw(st.sampled_from(FORWARD_AD), label="forward AD")
     example = replace(example, upstream=None, forward_ad=forward_ad, call=call)
-    result = raising(FORWARD_MODE, variant, example, f"forward-mode AD ({example.forward_ad})")
+    with mode_failures(FORWARD_MODE, variant, f"forward-mode AD ({example.forward_ad})", example):
+        result = run(example)
     assert result.tangents is not None
     expected = expected_tangents(example)
     tol = forward_mode_tolerance(example.spec, example.seq_len, dtype)

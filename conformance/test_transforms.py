@@ -24,7 +24,7 @@ from conformance.claims.transforms import GRAD, HESSIAN, JACFWD, JACREV, VMAP_EN
 from conformance.draw import sizes
 from conformance.draw.example import INPUT, Example, make_example, output_names
 from conformance.draw.strategies import SEEDS, Inputs, Weights
-from conformance.judge.compare import fail, judge
+from conformance.judge.compare import judge
 from conformance.oracle.expected import expected_gradients, expected_outputs, expected_second_order, expected_tangents
 from conformance.oracle.tolerances import (
     forward_mode_tolerance,
@@ -33,8 +33,8 @@ from conformance.oracle.tolerances import (
     second_order_tolerance,
 )
 from conformance.run import transforms
-from conformance.run.modes import first_line
 from conformance.test_higher_order import cases, drawn
+from conformance.test_modes import mode_failures
 
 pytestmark = [
     pytest.mark.rnn_slow_func,
@@ -55,10 +55,6 @@ def small(data: st.DataObject, variant: str, dtype: torch.dtype, cpu_kernel: str
     return replace(example, call=call, tangents=None)
 
 
-def raised(claim: Claim, variant: str, example: Example, what: str, exc: Exception) -> None:
-    fail(claim, variant, f"{what} raised {first_line(exc)}", example)
-
-
 def unit_tangents(example: Example) -> list[dict[str, np.ndarray]]:
     """One tangent per element of the input: 1 there, 0 elsewhere."""
     units = []
@@ -75,10 +71,8 @@ def test_func_grad(
     variant: str, dtype: torch.dtype, cpu_kernel: str, form: str, device: str, data: st.DataObject
 ) -> None:
     example = small(data, variant, dtype, cpu_kernel, device)
-    try:
+    with mode_failures(GRAD, variant, "torch.func.grad", example):
         actual = transforms.grad(example)
-    except Exception as exc:
-        raised(GRAD, variant, example, "torch.func.grad", exc)
     expected = expected_gradients(example)
     tol = gradient_tolerance(example.spec, example.seq_len, dtype)
     for name in example.compared_gradients:
@@ -90,10 +84,8 @@ def jacobian_check(
 ) -> None:
     example = small(data, variant, dtype, cpu_kernel, device)
     how = f"torch.func.{claim.key.rsplit('.', 1)[1]} with respect to the input"
-    try:
+    with mode_failures(claim, variant, how, example):
         actual = transforms.jacobian(example, transform)  # type: ignore[arg-type]
-    except Exception as exc:
-        raised(claim, variant, example, how, exc)
     columns = [expected_tangents(example, unit) for unit in unit_tangents(example)]
     tol = forward_mode_tolerance(example.spec, example.seq_len, dtype)
     for name in output_names(example.spec):
@@ -124,10 +116,8 @@ def test_func_hessian(
 ) -> None:
     example = small(data, variant, dtype, cpu_kernel, device)
     how = "torch.func.hessian with respect to the input"
-    try:
+    with mode_failures(HESSIAN, variant, how, example):
         actual = transforms.hessian(example)
-    except Exception as exc:
-        raised(HESSIAN, variant, example, how, exc)
     rows = [expected_second_order(example, unit)[INPUT] for unit in unit_tangents(example)]
     expected = np.stack(rows, axis=-1).reshape(actual.shape)
     tol = second_order_tolerance(example.spec, example.seq_len, dtype)
@@ -159,10 +149,8 @@ def vmap_check(
     example = small(data, variant, dtype, cpu_kernel, device)
     group = members(data, example, inputs)
     how = f"torch.func.vmap over {len(group)} " + ("inputs" if inputs else "stacked modules (stack_module_state)")
-    try:
+    with mode_failures(claim, variant, how, example):
         actual = transforms.vmapped_inputs(group) if inputs else transforms.ensembled(group)
-    except Exception as exc:
-        raised(claim, variant, example, how, exc)
     each = [expected_outputs(member) for member in group]
     tol = forward_tolerance(example.spec, example.seq_len, dtype)
     for name in output_names(example.spec):

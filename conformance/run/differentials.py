@@ -11,12 +11,14 @@ parameters tangents). A derivative that torch leaves undefined (None) is zero.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from conformance.draw.example import OUTPUT, Arrays, Example, output_names
+from conformance.run.modes import FunctionalCall
 from conformance.run.modules import call, outputs, tensor, to_numpy
 
 FORWARD_AD = ("jvp", "dual")
@@ -40,6 +42,28 @@ def along(example: Example, leaves: dict[str, torch.Tensor], grads: Sequence[tor
     }
 
 
+def as_function(
+    example: Example, module: torch.nn.Module, pack: Callable[[torch.Tensor], PackedSequence] | None = None
+) -> Callable[..., tuple[torch.Tensor, ...]]:
+    """f(x, *states, params) -> the outputs in output_names order: the module called through
+    torch.func.functional_call with `params` for its parameters; with lengths, x is packed by `pack` and
+    the packed output padded back."""
+    spec = example.spec
+
+    def f(x: torch.Tensor, *rest: Any) -> tuple[torch.Tensor, ...]:
+        *states, params = rest
+        source: object = x
+        if example.lengths is not None:
+            assert pack is not None, "a packed example needs its packing"
+            source = pack(x)
+        named = outputs(spec, call(FunctionalCall(module, params), spec, source, *states))
+        if isinstance(named.get(OUTPUT), PackedSequence):
+            named[OUTPUT] = pad_packed_sequence(named[OUTPUT], spec.batch_first, total_length=example.seq_len)[0]
+        return tuple(named.values())
+
+    return f
+
+
 def forward_mode(
     example: Example,
     module: torch.nn.Module,
@@ -50,24 +74,14 @@ def forward_mode(
 ) -> Arrays:
     """Each output's derivative along the example's tangents, computed by forward-mode AD."""
     assert example.tangents is not None
-    spec, dtype, device = example.spec, example.dtype, example.device
     names = [name for name, _ in module.named_parameters()]
     primals = [x, *(t for t in (h0, c0) if t is not None), *(p.detach() for p in module.parameters())]
-    leaf_names = example.compared_gradients
-    directions = [tensor(example.tangents[name], dtype, device) for name in leaf_names]
-    states = len(example.state_names)
+    directions = [tensor(example.tangents[name], example.dtype, example.device) for name in example.compared_gradients]
+    given = 1 + len(example.state_names)
+    f = as_function(example, module, pack)
 
     def forward(*values: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        given, params = values[: 1 + states], dict(zip(names, values[1 + states :], strict=True))
-        source: object = given[0] if example.lengths is None else pack(given[0])
-
-        def functional(*args: object) -> object:
-            return torch.func.functional_call(module, params, args)
-
-        named = outputs(spec, call(functional, spec, source, *given[1:]))
-        if isinstance(named.get(OUTPUT), PackedSequence):
-            named[OUTPUT] = pad_packed_sequence(named[OUTPUT], spec.batch_first, total_length=example.seq_len)[0]
-        return tuple(named.values())
+        return f(*values[:given], dict(zip(names, values[given:], strict=True)))
 
     if example.forward_ad == "jvp":
         values, pushed = torch.func.jvp(forward, tuple(primals), tuple(directions))[:2]
@@ -82,5 +96,5 @@ def forward_mode(
             derivatives = [u.tangent for u in unpacked]
     return {
         name: to_numpy(torch.zeros_like(value) if d is None else d)
-        for name, value, d in zip(output_names(spec), values, derivatives, strict=True)
+        for name, value, d in zip(output_names(example.spec), values, derivatives, strict=True)
     }

@@ -7,54 +7,18 @@ names the outputs (output, h_n, c_n; h', c') or the gradients (input, h0, c0, pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
 from conformance.draw.example import Arrays, Example, output_names
 from conformance.gate import examples
-from conformance.run.modules import build_module, call, load, outputs, tensor, to_numpy
+from conformance.run.differentials import as_function
+from conformance.run.modules import build_module, tensor, to_numpy
+from conformance.run.torch_run import cpu_kernel, module_for
 
 Outputs = Callable[..., tuple[torch.Tensor, ...]]
-
-
-@contextmanager
-def on_kernel(example: Example) -> Iterator[None]:
-    """oneDNN enabled or disabled as the example's call says (on the CPU)."""
-    kernel = example.call.cpu_kernel
-    if kernel is None:
-        yield
-        return
-    mkldnn, saved = torch.backends.mkldnn, torch.backends.mkldnn.enabled
-    setattr(mkldnn, "enabled", kernel == "onednn")  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(mkldnn, "enabled", saved)  # noqa: B010
-
-
-def module_of(example: Example, params: Arrays | None = None) -> torch.nn.Module:
-    module = build_module(example.spec, example.dtype, example.device)
-    load(module, example.params if params is None else params, example.dtype, example.device)
-    return module
-
-
-def as_function(example: Example, module: torch.nn.Module) -> Outputs:
-    """f(x, *states, params) -> the outputs, in output_names order: the module through functional_call."""
-    spec = example.spec
-
-    def f(x: torch.Tensor, *rest: object) -> tuple[torch.Tensor, ...]:
-        *states, params = rest
-        assert isinstance(params, dict)
-
-        def functional(*args: object) -> object:
-            return torch.func.functional_call(module, params, args)
-
-        return tuple(outputs(spec, call(functional, spec, x, *states)).values())
-
-    return f
 
 
 def tensors(example: Example) -> tuple[torch.Tensor, list[torch.Tensor], dict[str, torch.Tensor]]:
@@ -75,9 +39,9 @@ def scalar(example: Example, f: Outputs) -> Callable[..., torch.Tensor]:
 def grad(example: Example) -> Arrays:
     """torch.func.grad of sum(upstream * outputs) with respect to the input, the states and the parameters."""
     x, states, params = tensors(example)
-    f = as_function(example, module_of(example))
+    f = as_function(example, module_for(example))
     examples.reached(example.call.axes())
-    with on_kernel(example):
+    with cpu_kernel(example.call):
         found = torch.func.grad(scalar(example, f), argnums=tuple(range(2 + len(states))))(x, *states, params)
     named = dict(zip(["input", *example.state_names], found[:-1], strict=True))
     return {name: to_numpy(g) for name, g in named.items()} | {k: to_numpy(g) for k, g in found[-1].items()}
@@ -86,9 +50,9 @@ def grad(example: Example) -> Arrays:
 def jacobian(example: Example, transform: Callable[..., Callable[..., object]]) -> Arrays:
     """transform(f) (jacrev or jacfwd) of every output with respect to the input: out.shape + x.shape."""
     x, states, params = tensors(example)
-    f = as_function(example, module_of(example))
+    f = as_function(example, module_for(example))
     examples.reached(example.call.axes())
-    with on_kernel(example):
+    with cpu_kernel(example.call):
         found = transform(f)(x, *states, params)
     assert isinstance(found, tuple)
     return {name: to_numpy(j) for name, j in zip(output_names(example.spec), found, strict=True)}
@@ -97,9 +61,9 @@ def jacobian(example: Example, transform: Callable[..., Callable[..., object]]) 
 def hessian(example: Example) -> np.ndarray:
     """torch.func.hessian of sum(upstream * outputs) with respect to the input: x.shape + x.shape."""
     x, states, params = tensors(example)
-    f = as_function(example, module_of(example))
+    f = as_function(example, module_for(example))
     examples.reached(example.call.axes())
-    with on_kernel(example):
+    with cpu_kernel(example.call):
         found = torch.func.hessian(scalar(example, f))(x, *states, params)
     return to_numpy(found)
 
@@ -107,13 +71,13 @@ def hessian(example: Example) -> np.ndarray:
 def vmapped_inputs(members: Sequence[Example]) -> Arrays:
     """vmap over the members' stacked inputs (and states) of one module: each output stacked over members."""
     first = members[0]
-    f = as_function(first, module_of(first))
+    f = as_function(first, module_for(first))
     given = [tensors(m) for m in members]
     x = torch.stack([g[0] for g in given])
     states = [torch.stack([g[1][k] for g in given]) for k in range(len(given[0][1]))]
     params = given[0][2]
     examples.reached(first.call.axes())
-    with on_kernel(first):
+    with cpu_kernel(first.call):
         found = torch.func.vmap(lambda x, *states: f(x, *states, params))(x, *states)
     return {name: to_numpy(o) for name, o in zip(output_names(first.spec), found, strict=True)}
 
@@ -122,19 +86,15 @@ def ensembled(members: Sequence[Example]) -> Arrays:
     """The documented ensembling recipe: stack_module_state of the members' modules (one configuration,
     each its own parameters), vmap of functional_call over them, one input: each output stacked."""
     first = members[0]
-    modules = [module_of(first, m.params) for m in members]
+    modules = [module_for(m) for m in members]
     params, buffers = torch.func.stack_module_state(modules)
-    base = build_module(first.spec, first.dtype, "meta")
+    f = as_function(first, build_module(first.spec, first.dtype, "meta"))
     x, states, _ = tensors(first)
-    spec = first.spec
 
     def one(params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        def functional(*args: object) -> object:
-            return torch.func.functional_call(base, (params, buffers), args)
-
-        return tuple(outputs(spec, call(functional, spec, x, *states)).values())
+        return f(x, *states, {**params, **buffers})
 
     examples.reached(first.call.axes())
-    with on_kernel(first):
+    with cpu_kernel(first.call):
         found = torch.func.vmap(one)(params, buffers)
-    return {name: to_numpy(o) for name, o in zip(output_names(spec), found, strict=True)}
+    return {name: to_numpy(o) for name, o in zip(output_names(first.spec), found, strict=True)}
