@@ -24,7 +24,7 @@ from conformance.draw.example import Example
 from conformance.draw.sizes import SMALL
 from conformance.draw.strategies import specs, within
 from conformance.judge.compare import fail, judge
-from conformance.judge.reproducer import DEPLOYED, construction_snippet
+from conformance.judge.reproducer import DEPLOYED, construction_snippet, module_snippet
 from conformance.oracle.expected import expected_outputs
 from conformance.oracle.tolerances import SAFETY, eps, forward_tolerance
 from conformance.run import contract, implementation
@@ -37,12 +37,6 @@ from reference import Spec, parameter_table
 F64 = torch.float64
 
 # Reproducers ---------------------------------------------------------------------------------
-
-
-def module_snippet(spec: Spec, *lines: str) -> str:
-    """Python source that builds the module of `spec` as `module`, then runs `lines`."""
-    impl = implementation.current()
-    return "\n".join([impl.imports, f"module = {impl.source(spec.kind, spec.constructor_kwargs())}", *lines])
 
 
 def call_snippet(example: Example, style: str, *lines: str) -> str:

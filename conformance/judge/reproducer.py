@@ -252,12 +252,15 @@ def jvp_lines(example: Example, compared: str) -> list[str]:
     return [*lines, f"actual = result[{names.index(compared)}]"]
 
 
+def module_snippet(spec: Spec, *lines: str) -> str:
+    """Python source that builds the module of `spec` as `module`, then runs `lines`."""
+    impl = implementation.current()
+    return "\n".join([impl.imports, f"module = {impl.source(spec.kind, spec.constructor_kwargs())}", *lines])
+
+
 def construction_snippet(spec: Spec, expression: str) -> str:
     """Python source that builds the module of `spec` and prints `expression` of it (`module`)."""
-    impl = implementation.current()
-    return "\n".join(
-        [impl.imports, f"module = {impl.source(spec.kind, spec.constructor_kwargs())}", f"print({expression})"]
-    )
+    return module_snippet(spec, f"print({expression})")
 
 
 def shapes_snippet(example: Example) -> str:

@@ -11,6 +11,7 @@ On every variant, with and without the state, batched, unbatched, batch_first an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -66,14 +67,26 @@ examples = st.sampled_from(list(VARIANTS)).flatmap(lambda v: gradient_examples(v
 SETTINGS = settings(max_examples=40, deadline=None)
 
 
+@pytest.mark.parametrize(
+    ("exact", "differenced", "what"),
+    [(expected_tangents, expected_outputs, "J v"), (expected_second_order, expected_gradients, "H v")],
+    ids=["forward_mode", "second_order"],
+)
 @SETTINGS
 @given(example=examples, seed=st.integers(0, 2**32 - 1))
-def test_forward_mode_equals_central_differences(example: Example, seed: int) -> None:
+def test_the_complex_step_equals_central_differences(
+    exact: Callable[[Example, Arrays], Arrays],
+    differenced: Callable[[Example], Arrays],
+    what: str,
+    example: Example,
+    seed: int,
+) -> None:
+    """J v against central differences of the forward pass; H v against those of the exact gradient."""
     example = with_tangents(example, seed)
     assert example.tangents is not None
-    exact, differenced = expected_tangents(example), central(expected_outputs, example, example.tangents)
-    for name in exact:
-        close(exact[name], differenced[name], DIFFERENCE_RTOL, f"J v of {name} for {example.describe()}")
+    found, central_differences = exact(example, example.tangents), central(differenced, example, example.tangents)
+    for name in found:
+        close(found[name], central_differences[name], DIFFERENCE_RTOL, f"{what} of {name} for {example.describe()}")
 
 
 @SETTINGS
@@ -85,16 +98,6 @@ def test_forward_mode_is_the_adjoint_of_the_backward_pass(example: Example, seed
     forward = dot(example.upstream, expected_tangents(example))
     backward = dot(expected_gradients(example), example.tangents)
     assert forward == pytest.approx(backward, rel=ROUNDING, abs=ROUNDING), example.describe()
-
-
-@SETTINGS
-@given(example=examples, seed=st.integers(0, 2**32 - 1))
-def test_second_order_equals_central_differences_of_the_gradient(example: Example, seed: int) -> None:
-    example = with_tangents(example, seed)
-    assert example.tangents is not None
-    exact, differenced = expected_second_order(example), central(expected_gradients, example, example.tangents)
-    for name in exact:
-        close(exact[name], differenced[name], DIFFERENCE_RTOL, f"H v of {name} for {example.describe()}")
 
 
 @SETTINGS
