@@ -16,9 +16,14 @@ from conformance.draw.example import Arrays, Example, output_names
 from conformance.gate import examples
 from conformance.run.differentials import as_function
 from conformance.run.modules import build_module, tensor, to_numpy
-from conformance.run.torch_run import cpu_kernel, module_for
+from conformance.run.torch_run import cpu_kernel, module_for, pack
 
 Outputs = Callable[..., tuple[torch.Tensor, ...]]
+
+
+def function_of(example: Example) -> Outputs:
+    """The example's module (module_for) as f(x, *states, params), packing x as the example says."""
+    return as_function(example, module_for(example), lambda x: pack(example, x))
 
 
 def tensors(example: Example) -> tuple[torch.Tensor, list[torch.Tensor], dict[str, torch.Tensor]]:
@@ -39,7 +44,7 @@ def scalar(example: Example, f: Outputs) -> Callable[..., torch.Tensor]:
 def grad(example: Example) -> Arrays:
     """torch.func.grad of sum(upstream * outputs) with respect to the input, the states and the parameters."""
     x, states, params = tensors(example)
-    f = as_function(example, module_for(example))
+    f = function_of(example)
     examples.reached(example.call.axes())
     with cpu_kernel(example.call):
         found = torch.func.grad(scalar(example, f), argnums=tuple(range(2 + len(states))))(x, *states, params)
@@ -50,7 +55,7 @@ def grad(example: Example) -> Arrays:
 def jacobian(example: Example, transform: Callable[..., Callable[..., object]]) -> Arrays:
     """transform(f) (jacrev or jacfwd) of every output with respect to the input: out.shape + x.shape."""
     x, states, params = tensors(example)
-    f = as_function(example, module_for(example))
+    f = function_of(example)
     examples.reached(example.call.axes())
     with cpu_kernel(example.call):
         found = transform(f)(x, *states, params)
@@ -61,7 +66,7 @@ def jacobian(example: Example, transform: Callable[..., Callable[..., object]]) 
 def hessian(example: Example) -> np.ndarray:
     """torch.func.hessian of sum(upstream * outputs) with respect to the input: x.shape + x.shape."""
     x, states, params = tensors(example)
-    f = as_function(example, module_for(example))
+    f = function_of(example)
     examples.reached(example.call.axes())
     with cpu_kernel(example.call):
         found = torch.func.hessian(scalar(example, f))(x, *states, params)
@@ -71,7 +76,7 @@ def hessian(example: Example) -> np.ndarray:
 def vmapped_inputs(members: Sequence[Example]) -> Arrays:
     """vmap over the members' stacked inputs (and states) of one module: each output stacked over members."""
     first = members[0]
-    f = as_function(first, module_for(first))
+    f = function_of(first)
     given = [tensors(m) for m in members]
     x = torch.stack([g[0] for g in given])
     states = [torch.stack([g[1][k] for g in given]) for k in range(len(given[0][1]))]
