@@ -7,6 +7,10 @@ parameter of the check rather than a drawn axis, and a deviation of one kernel l
 strict), and forward-mode AD on padded and packed input (`form`) for the full modules. float16 and
 bfloat16 are skipped with the reason: the low-precision yardsticks (tolerances.gradient_allowed) model
 the rounding of a first backward pass, and none is derived for these derivatives.
+
+About 15 CPU seconds at the default profile, a quarter of the default run, so these checks are the
+higher-order autograd group with the torch.func transforms (marker rnn_slow_autograd): --rnn-autograd
+adds it to a run, `pytest -n auto -m rnn_slow_autograd conformance` runs it alone, and .ci/run runs it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from conformance.run.dtypes import DTYPES
 from conformance.run.torch_run import run
 from conformance.test_modes import mode_failures
 from conformance.variants import VARIANTS
+
+pytestmark = pytest.mark.rnn_slow_autograd
 
 LOW_PRECISION_REASON = (
     "no low-precision yardstick is derived for second-order or forward-mode derivatives: they are judged in "

@@ -4,9 +4,10 @@ states), the module called through torch.func.functional_call, against the refer
 Jacobians and Hessians are built from the reference one input element at a time (oracle.directional:
 the complex step along each unit tangent), so these checks draw at the small size tier. Like
 test_higher_order, each runs on each CPU kernel in turn, and judges float64 and float32. A Jacobian
-costs the reference one run per input element, so the group (marker rnn_slow_func, about 40 CPU
-seconds) is left out of a default run like the compile and deploy groups: --rnn-func adds it,
-`pytest -n auto -m rnn_slow_func conformance` runs it alone, and .ci/run runs it.
+costs the reference one run per input element; these checks are part of the higher-order autograd
+group (marker rnn_slow_autograd, with test_higher_order), left out of a default run like the compile and
+deploy groups: --rnn-autograd adds it, `pytest -n auto -m rnn_slow_autograd conformance` runs it alone,
+and .ci/run runs it.
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ from conformance.test_higher_order import FORMS, cases, drawn
 from conformance.test_modes import mode_failures
 
 pytestmark = [
-    pytest.mark.rnn_slow_func,
+    pytest.mark.rnn_slow_autograd,
     pytest.mark.filterwarnings("ignore:There is a performance drop because we have not yet implemented"),
 ]
-"""The torch.func group, left out of a default run (--rnn-func adds it); vmap's fallback for a cell
+"""The higher-order autograd group, left out of a default run (--rnn-autograd adds it); vmap's fallback for a cell
 without a batching rule (gru_cell, rnn_tanh_cell) warns about speed, not values."""
 
 LAYOUTS = (

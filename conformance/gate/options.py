@@ -69,10 +69,11 @@ def add(parser: pytest.Parser) -> None:
         help="also run the torch.compile group (marker rnn_slow_compile), left out by default",
     )
     group.addoption(
-        "--rnn-func",
+        "--rnn-autograd",
         action="store_true",
         default=False,
-        help="also run the torch.func transforms' group (marker rnn_slow_func), left out by default",
+        help="also run the higher-order autograd group: double backward, forward-mode AD and the torch.func "
+        "transforms (marker rnn_slow_autograd), left out by default",
     )
     group.addoption(
         "--rnn-deploy",

@@ -64,7 +64,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rnn_claim(key): the documented claim this check verifies")
     config.addinivalue_line("markers", "rnn_device_types(*types, reason): run this check on these device types only")
     config.addinivalue_line("markers", "rnn_slow_compile: a torch.compile check, run with --rnn-compile")
-    config.addinivalue_line("markers", "rnn_slow_func: a torch.func transform's check, run with --rnn-func")
+    config.addinivalue_line(
+        "markers",
+        "rnn_slow_autograd: a double backward, forward-mode AD or torch.func check, run with --rnn-autograd",
+    )
     config.addinivalue_line(
         "markers", "rnn_slow_deploy: a deployment path's check (export, ONNX, quantized), run with --rnn-deploy"
     )
@@ -207,14 +210,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
 
 
-SLOW_GROUPS = (("rnn_slow_compile", "rnn_compile"), ("rnn_slow_func", "rnn_func"), ("rnn_slow_deploy", "rnn_deploy"))
+SLOW_GROUPS = (
+    ("rnn_slow_compile", "rnn_compile"),
+    ("rnn_slow_autograd", "rnn_autograd"),
+    ("rnn_slow_deploy", "rnn_deploy"),
+)
 """The groups left out of a default run, by marker, each with the option that runs it."""
 
 
 def _deselect_slow_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The torch.compile group runs with --rnn-compile, the torch.func group with --rnn-func, the deploy group
-    with --rnn-deploy, or all
-    when a -m expression selects by marker."""
+    """The torch.compile group runs with --rnn-compile, the higher-order autograd group with --rnn-autograd,
+    the deploy group with --rnn-deploy, or all when a -m expression selects by marker."""
     if config.getoption("markexpr", ""):
         return
     for marker, option in SLOW_GROUPS:
