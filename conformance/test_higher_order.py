@@ -6,7 +6,12 @@ Both run on each CPU kernel in turn (`cpu_kernel`: oneDNN and native are differe
 parameter of the check rather than a drawn axis, and a deviation of one kernel leaves the other
 strict), and forward-mode AD on padded and packed input (`form`) for the full modules. float16 and
 bfloat16 are skipped with the reason: the low-precision yardsticks (tolerances.gradient_allowed) model
-the rounding of a first backward pass, and none is derived for these derivatives.
+the rounding of a first backward pass, and none is derived for these derivatives. Forward-mode AD
+takes expanded (stride-0) inputs and states as contiguous copies: torch.autograd.forward_ad.make_dual
+copies a tangent into its primal's layout, which an expanded tensor cannot hold ("more than one element
+of the written-to tensor refers to a single memory location", torch 2.0.1 to 2.14.1: python -c "import
+torch; torch.func.jvp(torch.sin, (torch.zeros(1).expand(3),), (torch.ones(3),))"), a limit of
+forward-mode AD itself, not of the recurrent modules.
 
 About 15 CPU seconds at the default profile, a quarter of the default run, so these checks are the
 higher-order autograd group with the torch.func transforms (marker rnn_slow_autograd): --rnn-autograd
@@ -44,13 +49,6 @@ pytestmark = pytest.mark.rnn_slow_autograd
 LOW_PRECISION_REASON = (
     "no low-precision yardstick is derived for second-order or forward-mode derivatives: they are judged in "
     "float64 and float32"
-)
-UNDUALIZABLE = (
-    "torch.autograd.forward_ad.make_dual copies a tangent into its primal's layout, which a stride-0 (expanded) "
-    "tensor cannot hold: RuntimeError 'more than one element of the written-to tensor refers to a single memory "
-    "location' (torch 2.13.0, 2.14.1: python -c \"import torch; torch.func.jvp(torch.sin, "
-    '(torch.zeros(1).expand(3),), (torch.ones(3),))"), so forward-mode AD takes expanded inputs and states '
-    "as contiguous copies"
 )
 PACKING = (
     "torch's pack_padded_sequence, which the suite packs every implementation's input with, has no forward-mode "
@@ -114,7 +112,7 @@ def test_forward_mode(
         pytest.skip(PACKING)
     example = drawn(data, variant, dtype, cpu_kernel, device, form == "packed")
     call = example.call
-    if "expanded" in (call.input_layout, call.state_layout):  # UNDUALIZABLE
+    if "expanded" in (call.input_layout, call.state_layout):  # make_dual cannot hold an expanded primal
         call = replace(call, input_layout="contiguous", state_layout="contiguous")
     forward_ad = data.draw(st.sampled_from(FORWARD_AD), label="forward AD")
     example = replace(example, upstream=None, forward_ad=forward_ad, call=call)

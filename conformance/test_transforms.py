@@ -3,7 +3,10 @@ states), the module called through torch.func.functional_call, against the refer
 
 Jacobians and Hessians are built from the reference one input element at a time (oracle.directional:
 the complex step along each unit tangent), so these checks draw at the small size tier. Like
-test_higher_order, each runs on each CPU kernel in turn, and judges float64 and float32. A Jacobian
+test_higher_order, each runs on each CPU kernel in turn, and judges float64 and float32, on padded
+and packed input (the vmap claims skip packed input, saying why). The transforms take the input, the
+states and the parameters as contiguous tensors: memory layouts are an axis of the eager claims
+(draw.calls), and an expanded primal cannot carry a forward-mode tangent (test_higher_order). A Jacobian
 costs the reference one run per input element; these checks are part of the higher-order autograd
 group (marker rnn_slow_autograd, with test_higher_order), left out of a default run like the compile and
 deploy groups: --rnn-autograd adds it, `pytest -n auto -m rnn_slow_autograd conformance` runs it alone,
@@ -44,10 +47,6 @@ pytestmark = [
 """The higher-order autograd group, left out of a default run (--rnn-autograd adds it); vmap's fallback for a cell
 without a batching rule (gru_cell, rnn_tanh_cell) warns about speed, not values."""
 
-LAYOUTS = (
-    "the transforms take the input, the states and the parameters as contiguous tensors: memory layouts are "
-    "an axis of the eager claims (draw.calls), and an expanded primal cannot carry a forward-mode tangent"
-)
 VMAP_PACKED = (
     "vmap maps tensors along a dimension; a PackedSequence's batch_sizes differ from member to member, so a "
     "stack of packed inputs is not one: packed input is judged by the other transforms"
@@ -60,7 +59,7 @@ WEIGHT_SCALES = st.sampled_from([0.3, 0.7])
 def small(
     data: st.DataObject, variant: str, dtype: torch.dtype, cpu_kernel: str, device: str, form: str = "padded"
 ) -> Example:
-    """A small example on the check's kernel, packed if `form` says so, its tensors contiguous (LAYOUTS)."""
+    """A small example on the check's kernel, packed if `form` says so, its tensors contiguous."""
     with sizes.using(sizes.SMALL):
         example = drawn(data, variant, dtype, cpu_kernel, device, form == "packed")
     call = replace(example.call, input_layout="contiguous", state_layout="contiguous", parameter_layout="contiguous")
